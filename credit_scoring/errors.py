@@ -1,0 +1,40 @@
+"""One exception hierarchy for the library; each error knows the HTTP status it maps to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["ConfigError", "CreditScoringError", "FileRejected", "SchemaVersionError"]
+
+
+class CreditScoringError(Exception):
+    """Base of every error the library raises on purpose."""
+
+    http_status = 500
+
+
+class FileRejected(CreditScoringError):
+    """A whole input file cannot be ingested (unreadable, empty, required columns missing).
+
+    The store is left untouched; the message names the file and says why, in English and Chinese.
+    """
+
+    http_status = 422
+
+    def __init__(self, path: Path, reason_en: str, reason_zh: str) -> None:
+        self.path = Path(path)
+        self.reason_en = reason_en
+        self.reason_zh = reason_zh
+        super().__init__(f"{self.path}: {reason_en} / {reason_zh}")
+
+
+class SchemaVersionError(CreditScoringError):
+    """The store was written by a newer version of this program."""
+
+    http_status = 500
+
+
+class ConfigError(CreditScoringError):
+    """A policy or catalog file is invalid; the message names the file and the key."""
+
+    http_status = 500

@@ -1,0 +1,286 @@
+"""Read one input file (CSV, XLSX or Parquet) into a table of strings with row numbers.
+
+The format is recognised from the file's first bytes and a CSV's encoding from its content, never
+from the extension: government exports named ``.csv`` are often GBK, and concatenated exports can
+mix encodings row by row. Everything is read as text; parsing and validation happen later, per
+column, in :mod:`credit_scoring.records.validation`.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2, blank
+lines are not counted. (Parquet has no header row; its first record is row 1.) A row that cannot
+be read at all — too few or too many fields, as in a truncated file, or bytes in another
+encoding — is returned in :attr:`RawFile.unreadable` with its number and text, never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from credit_scoring.errors import FileRejected
+
+__all__ = ["RawFile", "UnreadableRow", "read_file"]
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    row: int
+    reason_code: str  # MALFORMED_ROW or ENCODING
+    detail: str
+    text: str
+
+
+@dataclass
+class RawFile:
+    """A file's rows as strings, under their original headers."""
+
+    path: Path
+    format: str  # csv, xlsx or parquet
+    encoding: str | None
+    data: pa.Table
+    row_numbers: np.ndarray
+    unreadable: list[UnreadableRow] = field(default_factory=list)
+
+    def original_rows(self, numbers: set[int]) -> dict[int, dict[str, str]]:
+        """The original text of the given rows, by row number, for the rejects file."""
+        positions = np.flatnonzero(np.isin(self.row_numbers, sorted(numbers)))
+        picked = self.data.take(pa.array(positions, pa.int64())).to_pylist()
+        rows = {int(self.row_numbers[p]): row for p, row in zip(positions, picked, strict=True)}
+        rows.update({u.row: {"text": u.text} for u in self.unreadable if u.row in numbers})
+        return rows
+
+
+def read_file(path: Path, *, progress: Progress | None = None) -> RawFile:
+    """Read ``path`` whatever its format; raise :class:`FileRejected` if it is unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileRejected(path, "file not found", "文件不存在")
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == b"PAR1":
+        return _read_parquet(path)
+    if magic == b"PK\x03\x04":
+        return _read_xlsx(path)
+    return _read_csv(path, progress)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _read_csv(path: Path, progress: Progress | None) -> RawFile:
+    content = path.read_bytes()
+    if not content.strip():
+        raise FileRejected(path, "file is empty", "文件为空")
+    encoding, content, row_map, unreadable = _decode(path, content)
+    header = _header(content)
+    columns = _unique_headers(header)
+    data, malformed = _parse_csv(content, columns, progress)
+    numbers = np.arange(2, data.num_rows + len(malformed) + 2)
+    if malformed:
+        numbers = np.setdiff1d(numbers, [row for row, _ in malformed])
+    unreadable += [
+        UnreadableRow(
+            int(row_map[row]),
+            "MALFORMED_ROW",
+            f"{len(_split_row(text))} fields where the header has {len(columns)}",
+            text,
+        )
+        for row, text in malformed
+    ]
+    return RawFile(path, "csv", encoding, data, row_map[numbers], sorted(unreadable, key=_by_row))
+
+
+def _by_row(row: UnreadableRow) -> int:
+    return row.row
+
+
+def _decode(path: Path, content: bytes) -> tuple[str, bytes, np.ndarray, list[UnreadableRow]]:
+    """The file's encoding and its content as UTF-8, with rows in another encoding taken out.
+
+    Returns the encoding, the UTF-8 bytes, a map from row numbers of those bytes to row numbers
+    of the file (identity unless rows were taken out) and the rows taken out.
+    """
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            text = _decode_whole(path, content[len(bom) :], encoding)
+            return encoding + ("-sig" if encoding == "utf-8" else ""), text, _identity(text), []
+    try:
+        content.decode("utf-8")
+        return "utf-8", content, _identity(content), []
+    except UnicodeDecodeError:
+        pass
+    lines = [line for line in content.split(b"\n") if line.strip()]
+    utf8_lines = [_is_utf8(line) for line in lines]
+    if not any(ok and not line.isascii() for ok, line in zip(utf8_lines, lines, strict=True)):
+        text = _decode_whole(path, content, "gb18030")
+        return "gb18030", text, _identity(text), []
+    # Mostly UTF-8 with some rows in another encoding (concatenated exports): keep the UTF-8 rows.
+    if not utf8_lines[0]:
+        raise FileRejected(path, "the header row is not valid UTF-8", "表头不是有效的UTF-8编码")
+    kept = [i for i, ok in enumerate(utf8_lines) if ok]
+    unreadable = [
+        UnreadableRow(
+            i + 1,
+            "ENCODING",
+            "row is not UTF-8 like the rest of the file",
+            lines[i].decode("gb18030", errors="replace"),
+        )
+        for i, ok in enumerate(utf8_lines)
+        if not ok
+    ]
+    row_map = np.concatenate([[0], np.asarray(kept) + 1])  # row k of the kept bytes -> file row
+    return "utf-8", b"\n".join(lines[i] for i in kept) + b"\n", row_map, unreadable
+
+
+def _decode_whole(path: Path, content: bytes, encoding: str) -> bytes:
+    try:
+        return content.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            path,
+            f"not readable as UTF-8 or GB18030 (byte {error.start})",
+            f"无法按UTF-8或GB18030编码读取（第{error.start}字节）",
+        ) from None
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _identity(content: bytes) -> np.ndarray:
+    return np.arange(content.count(b"\n") + 2)
+
+
+def _header(content: bytes) -> list[str]:
+    first = content.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    return _split_row(first)
+
+
+def _split_row(line: str) -> list[str]:
+    """The fields of one CSV line, quoting rules included."""
+    return next(csv.reader([line]), [])
+
+
+def _unique_headers(header: list[str]) -> list[str]:
+    """Blank or repeated headers get a suffix so every column can be read and reported."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        name = (name or "").strip() or "(blank)"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return names
+
+
+def _parse_csv(
+    content: bytes, columns: list[str], progress: Progress | None
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Parse with threads; if any row is malformed, parse again in order to learn its number."""
+    malformed: list[tuple[int | None, str]] = []
+
+    def keep_malformed(row: pacsv.InvalidRow) -> str:
+        malformed.append((row.number, row.text))
+        return "skip"
+
+    def options(threads: bool) -> dict[str, object]:
+        return {
+            "read_options": pacsv.ReadOptions(
+                column_names=columns, skip_rows=1, use_threads=threads, block_size=1 << 22
+            ),
+            "parse_options": pacsv.ParseOptions(invalid_row_handler=keep_malformed),
+            "convert_options": pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=False
+            ),
+        }
+
+    source = pa.BufferReader(content)
+    reader = pacsv.open_csv(source, **options(True))  # type: ignore[arg-type]
+    batches = []
+    for batch in reader:
+        batches.append(batch)
+        if progress:
+            progress(source.tell(), len(content))
+    data = pa.Table.from_batches(batches, schema=reader.schema)
+    if not malformed:
+        return data, []
+    malformed.clear()
+    data = pacsv.read_csv(io.BytesIO(content), **options(False))  # type: ignore[arg-type]
+    # pyarrow counts the skipped header as row 1 and skips blank lines, as our numbering does.
+    return data, [(int(number or 0), text) for number, text in malformed]
+
+
+# --- XLSX and Parquet ----------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path) -> RawFile:
+    import openpyxl  # imported here: only XLSX input needs it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged zip
+        raise FileRejected(
+            path, f"not a readable XLSX file ({error})", "无法读取XLSX文件"
+        ) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = _unique_headers([_cell_text(v) or "" for v in next(rows, ())])
+    values: list[list[str]] = [[] for _ in header]
+    numbers = []
+    for number, row in enumerate(rows, start=2):
+        cells = [_cell_text(v) for v in row]
+        if not any(cells):
+            continue
+        numbers.append(number)
+        for i in range(len(header)):
+            values[i].append(cells[i] if i < len(cells) else "")
+    book.close()
+    data = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, values, strict=True)}
+    )
+    return RawFile(path, "xlsx", None, data, np.asarray(numbers, dtype=np.int64))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_parquet(path: Path) -> RawFile:
+    try:
+        data = pq.read_table(path)
+    except pa.ArrowException as error:
+        raise FileRejected(
+            path, f"not a readable Parquet file ({error})", "无法读取Parquet文件"
+        ) from None
+    columns = {}
+    for name, column in zip(data.column_names, data.columns, strict=True):
+        if pa.types.is_timestamp(column.type):
+            column = column.cast(pa.date32())
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            column = pa.array([";".join(v) if v else "" for v in column.to_pylist()], pa.string())
+        columns[name] = column.cast(pa.string()).fill_null("")
+    table = pa.table(columns)
+    return RawFile(path, "parquet", None, table, np.arange(1, table.num_rows + 1))

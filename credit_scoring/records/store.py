@@ -1,0 +1,152 @@
+"""The records store: one embedded DuckDB file, its schema, its version and its migrations.
+
+This module is the only one that creates or alters tables. Each contract table is kept twice:
+``<table>`` holds the current version of every record and ``<table>_history`` every version an
+update replaced, so history is never overwritten. Ingest runs and the issues they found (rejected
+and flagged rows, with the row's original text) are kept in ``ingest_runs`` and
+``ingest_issues``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> with Store(pathlib.Path(tempfile.mkdtemp()) / "credit.duckdb") as store:
+...     store.schema_version
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pyarrow as pa
+
+from credit_scoring.errors import SchemaVersionError
+from credit_scoring.records.contract import TABLES, Table
+
+__all__ = ["DEFAULT_DB", "SCHEMA_VERSION", "Store", "quote"]
+
+DEFAULT_DB = Path("data/credit.duckdb")
+
+# Columns every stored record carries besides its contract columns.
+RECORD_META = (
+    ("_row", "BIGINT"),  # row number in the file it came from
+    ("_source", "VARCHAR"),  # that file
+    ("_run_id", "VARCHAR"),  # the ingest run that wrote this version
+    ("_flags", "VARCHAR[]"),  # e.g. ID_CHECKSUM_MISMATCH
+    ("_row_hash", "VARCHAR"),  # md5 of the contract columns: tells an update from a duplicate
+    ("_version", "INTEGER"),  # 1 for the first version of a record
+    ("_ingested_at", "TIMESTAMP"),
+)
+HISTORY_META = (("_superseded_at", "TIMESTAMP"), ("_superseded_by_run", "VARCHAR"))
+
+
+def quote(identifier: str) -> str:
+    """Quote a column or table name (``table`` is a column of record_events and a keyword)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _record_columns(table: Table) -> list[tuple[str, str]]:
+    return [(c.name, c.kind.sql_type) for c in table.columns] + list(RECORD_META)
+
+
+def _create_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: list[tuple[str, str]]
+) -> None:
+    body = ", ".join(f"{quote(n)} {t}" for n, t in columns)
+    con.execute(f"CREATE TABLE {quote(name)} ({body})")
+
+
+def _migrate_to_1(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 1: the contract tables, their histories, ingest runs and issues."""
+    for table in TABLES.values():
+        _create_table(con, table.name, _record_columns(table))
+        _create_table(con, f"{table.name}_history", _record_columns(table) + list(HISTORY_META))
+    con.execute(
+        """CREATE TABLE ingest_runs (
+            run_id VARCHAR PRIMARY KEY, table_name VARCHAR, file VARCHAR, file_sha256 VARCHAR,
+            format VARCHAR, encoding VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+            rows_read BIGINT, accepted BIGINT, updated BIGINT, duplicate BIGINT, rejected BIGINT,
+            flagged BIGINT, unknown_columns VARCHAR[], rejects_file VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE ingest_issues (
+            run_id VARCHAR, table_name VARCHAR, file VARCHAR, row_number BIGINT,
+            column_name VARCHAR, value VARCHAR, action VARCHAR, reason_code VARCHAR,
+            reason_zh VARCHAR, reason_en VARCHAR, raw_row VARCHAR)"""
+    )
+
+
+# _MIGRATIONS[i] takes a store from version i to version i + 1. Append, never edit.
+_MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_migrate_to_1,)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class Store:
+    """An open records store; created and migrated to :data:`SCHEMA_VERSION` on first use."""
+
+    def __init__(self, path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self._migrate(read_only)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @property
+    def schema_version(self) -> int:
+        row = self.con.execute("SELECT max(version) FROM schema_meta").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: any exception, Ctrl-C included, rolls every statement back."""
+        self.con.begin()
+        try:
+            yield self.con
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def read(self, table: str) -> pa.Table:
+        """Every current row of ``table`` as an Arrow table."""
+        return self.con.execute(f"SELECT * FROM {quote(table)}").fetch_arrow_table()
+
+    def _migrate(self, read_only: bool) -> None:
+        if not read_only:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_meta (version INTEGER, migrated_at TIMESTAMP)"
+            )
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path}: schema version {version} is newer than this program's "
+                f"({SCHEMA_VERSION}); upgrade credit-scoring"
+            )
+        if read_only and version < SCHEMA_VERSION:
+            raise SchemaVersionError(f"{self.path}: schema version {version} needs a migration")
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction() as con:
+                _MIGRATIONS[step](con)
+                con.execute("INSERT INTO schema_meta VALUES (?, now())", [step + 1])

@@ -1,0 +1,349 @@
+"""Row-level validation of one file against its table contract, column by column.
+
+Each column is parsed once per *distinct* value and the result broadcast to the rows (a file of a
+million penalties holds a few thousand distinct dates and a few dozen penalty-type spellings), so
+validation costs about as much as reading. The checks that need the store — unknown subjects,
+keys repeated in the file — run in SQL inside the ingest transaction (:mod:`.ingestion`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from credit_scoring.errors import FileRejected
+from credit_scoring.records import codes
+from credit_scoring.records.contract import Column, Kind, Table, normalise_header
+from credit_scoring.records.reading import RawFile
+from credit_scoring.records.reasons import FLAG_CODES, Issue, describe
+
+__all__ = ["CheckedFile", "check_file"]
+
+_LIST_SEPARATORS = re.compile(r"[;；,，、|]")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T][\d:.]+)?$")
+_REGION = re.compile(r"^\d{6}$")
+_INDUSTRY = re.compile(r"^[A-T](\d{2,4})?$|^\d{2,4}$")
+
+
+@dataclass
+class CheckedFile:
+    """The rows that passed, typed as the store keeps them, and every issue found."""
+
+    data: pa.Table  # contract columns + _row (file row number) + _flags (list of flag codes)
+    issues: list[Issue]
+    unknown_headers: list[str]
+    rows_read: int
+
+
+def check_file(raw: RawFile, table: Table, *, today: dt.date, strict: bool = False) -> CheckedFile:
+    """Validate ``raw`` against ``table``; rows with a rejecting issue are left out of ``data``."""
+    mapping, unknown = _map_headers(raw, table)
+    n = raw.data.num_rows
+    typed: dict[str, pa.Array] = {}
+    problems: dict[str, np.ndarray] = {}
+    for column in table.columns:
+        if column.name not in mapping:
+            typed[column.name] = pa.nulls(n, _arrow_type(column.kind))
+            continue
+        source, factor = mapping[column.name]
+        values, errors = _parse_column(column, raw.data[source], factor, today)
+        typed[column.name], problems[column.name] = values, errors
+    _check_date_order(table, typed, problems)
+    return _assemble(raw, table, mapping, typed, problems, unknown, strict, today)
+
+
+def _map_headers(raw: RawFile, table: Table) -> tuple[dict[str, tuple[str, float]], list[str]]:
+    known = table.header_map()
+    mapping: dict[str, tuple[str, float]] = {}
+    unknown = []
+    for header in raw.data.column_names:
+        target = known.get(normalise_header(header))
+        if target is None or target[0] in mapping:
+            unknown.append(header)
+        else:
+            mapping[target[0]] = (header, target[1])
+    missing = [c for c in table.columns if c.required and c.name not in mapping]
+    if missing:
+        names = ", ".join(f"{c.name} ({c.zh})" for c in missing)
+        raise FileRejected(
+            raw.path,
+            f"required column(s) missing for table {table.name}: {names}; "
+            f"headers found: {', '.join(raw.data.column_names)}",
+            f"缺少{table.zh}表的必填列：{names}",
+        )
+    return mapping, unknown
+
+
+# --- Parsing one column ---------------------------------------------------------------------------
+
+Parsed = tuple[list[object], list[str | None]]  # value per distinct text, issue code per text
+
+
+def _parse_column(
+    column: Column, values: pa.ChunkedArray, factor: float, today: dt.date
+) -> tuple[pa.Array, np.ndarray]:
+    text = pc.utf8_trim_whitespace(values.combine_chunks())
+    if column.kind is Kind.TEXT:
+        parsed = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        errors = np.full(len(text), None, dtype=object)
+    else:
+        encoded = pc.dictionary_encode(text)
+        uniques = encoded.dictionary.to_pylist()
+        per_unique, codes_per_unique = _PARSERS[column.kind](column, uniques, factor, today)
+        indices = encoded.indices
+        parsed = pa.array(per_unique, _arrow_type(column.kind)).take(indices)
+        errors = np.asarray(codes_per_unique, dtype=object)[indices.to_numpy(zero_copy_only=False)]
+    if column.required:
+        missing = parsed.is_null().to_numpy(zero_copy_only=False) & (errors == None)  # noqa: E711
+        errors[missing] = "MISSING_REQUIRED"
+    return parsed, errors
+
+
+def _parse_uscc(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    upper = [u.upper() for u in uniques]
+    statuses = codes.uscc_statuses(upper)
+    values: list[object] = [u or None for u in upper]
+    errors = [_id_issue(u, s, "INVALID_USCC") for u, s in zip(upper, statuses, strict=True)]
+    return values, errors
+
+
+def _parse_uscc_list(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    values: list[object] = []
+    errors: list[str | None] = []
+    for text in uniques:
+        items = [p.strip().upper() for p in _LIST_SEPARATORS.split(text) if p.strip()]
+        statuses = codes.uscc_statuses(items)
+        issues = [_id_issue(i, s, "INVALID_USCC") for i, s in zip(items, statuses, strict=True)]
+        values.append(items or None)
+        errors.append(_worst(issues))
+    return values, errors
+
+
+def _parse_resident_id(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    values: list[object] = [u.upper() or None for u in uniques]
+    errors = [
+        _id_issue(u, codes.resident_id_status(u), "INVALID_ID") if u else None for u in uniques
+    ]
+    return values, errors
+
+
+def _id_issue(value: str, status: codes.IdStatus, malformed_code: str) -> str | None:
+    if not value or status is codes.IdStatus.VALID:
+        return None
+    if status is codes.IdStatus.CHECKSUM_MISMATCH:
+        return "ID_CHECKSUM_MISMATCH"
+    return malformed_code
+
+
+def _worst(issues: list[str | None]) -> str | None:
+    """A rejecting issue outranks a flag."""
+    found = [i for i in issues if i]
+    rejecting = [i for i in found if i not in FLAG_CODES]
+    return (rejecting or found or [None])[0]
+
+
+def _parse_pattern(pattern: re.Pattern[str], code: str) -> Callable[..., Parsed]:
+    def parse(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+        errors = [code if u and not pattern.match(u) else None for u in uniques]
+        return [u or None for u in uniques], errors
+
+    return parse
+
+
+def _parse_code(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    assert column.code_list is not None
+    lookup = column.code_list.lookup()
+    values: list[object] = [lookup.get(u, lookup.get(u.lower())) if u else None for u in uniques]
+    errors = ["UNKNOWN_CODE" if u and v is None else None for u, v in zip(uniques, values, strict=True)]
+    return values, errors
+
+
+def _parse_code_list(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    assert column.code_list is not None
+    lookup = column.code_list.lookup()
+    values: list[object] = []
+    errors: list[str | None] = []
+    for text in uniques:
+        items = [p.strip() for p in _LIST_SEPARATORS.split(text) if p.strip()]
+        parsed = [lookup.get(i, lookup.get(i.lower())) for i in items]
+        values.append(list(dict.fromkeys(p for p in parsed if p)) or None)
+        errors.append("UNKNOWN_CODE" if None in parsed else None)
+    return values, errors
+
+
+def _parse_date(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    values: list[object] = []
+    errors: list[str | None] = []
+    for text in uniques:
+        day = _to_date(text)
+        values.append(day)
+        if text and day is None:
+            errors.append("INVALID_DATE")
+        elif day is not None and column.kind is Kind.EVENT_DATE and day > today:
+            errors.append("FUTURE_DATE")
+        else:
+            errors.append(None)
+    return values, errors
+
+
+def _to_date(text: str) -> dt.date | None:
+    match = _DATE.match(text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def _parse_number(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    values: list[object] = []
+    errors: list[str | None] = []
+    for text in uniques:
+        number = _to_float(text)
+        if column.kind is Kind.AMOUNT:
+            ok = number is not None and number >= 0
+            code = "INVALID_AMOUNT"
+        else:
+            ok = number is not None and 0 < number <= 1
+            code = "INVALID_PROBABILITY"
+        values.append(round(number * factor, 6) if ok and number is not None else None)
+        errors.append(code if text and not ok else None)
+    return values, errors
+
+
+def _to_float(text: str) -> float | None:
+    try:
+        number = float(text.replace(",", "").removesuffix("元"))
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _parse_bool(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
+    values: list[object] = []
+    errors: list[str | None] = []
+    for text in uniques:
+        lowered = text.lower()
+        value = (
+            True
+            if lowered in codes.BOOLEAN_TRUE
+            else False
+            if lowered in codes.BOOLEAN_FALSE
+            else None
+        )
+        values.append(value)
+        errors.append("INVALID_BOOL" if text and value is None else None)
+    return values, errors
+
+
+_PARSERS: dict[Kind, Callable[[Column, list[str], float, dt.date], Parsed]] = {
+    Kind.USCC: _parse_uscc,
+    Kind.USCC_LIST: _parse_uscc_list,
+    Kind.RESIDENT_ID: _parse_resident_id,
+    Kind.REGION: _parse_pattern(_REGION, "INVALID_REGION"),
+    Kind.INDUSTRY: _parse_pattern(_INDUSTRY, "INVALID_INDUSTRY"),
+    Kind.CODE: _parse_code,
+    Kind.CODE_LIST: _parse_code_list,
+    Kind.EVENT_DATE: _parse_date,
+    Kind.TERM_DATE: _parse_date,
+    Kind.AMOUNT: _parse_number,
+    Kind.PROBABILITY: _parse_number,
+    Kind.BOOL: _parse_bool,
+}
+
+
+def _arrow_type(kind: Kind) -> pa.DataType:
+    return {
+        "VARCHAR": pa.string(),
+        "VARCHAR[]": pa.list_(pa.string()),
+        "DATE": pa.date32(),
+        "DOUBLE": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+    }[kind.sql_type]
+
+
+# --- Across columns and rows ----------------------------------------------------------------------
+
+
+def _check_date_order(
+    table: Table, typed: dict[str, pa.Array], problems: dict[str, np.ndarray]
+) -> None:
+    for earlier, later in table.date_order:
+        if later not in problems:
+            continue
+        wrong = pc.fill_null(pc.less(typed[later], typed[earlier]), False)
+        mask = wrong.to_numpy(zero_copy_only=False) & (problems[later] == None)  # noqa: E711
+        problems[later][mask] = "DATE_ORDER"
+
+
+def _assemble(
+    raw: RawFile,
+    table: Table,
+    mapping: dict[str, tuple[str, float]],
+    typed: dict[str, pa.Array],
+    problems: dict[str, np.ndarray],
+    unknown: list[str],
+    strict: bool,
+    today: dt.date,
+) -> CheckedFile:
+    n = raw.data.num_rows
+    rejected = np.zeros(n, dtype=bool)
+    flagged_rows: dict[int, list[str]] = {}
+    issues: list[Issue] = []
+    for name, errors in problems.items():
+        rows = np.flatnonzero(errors != None)  # noqa: E711
+        if not len(rows):
+            continue
+        column = table.column(name)
+        source = raw.data[mapping[name][0]]
+        for i in rows:
+            code = str(errors[i])
+            rejects = strict or code not in FLAG_CODES
+            rejected[i] |= rejects
+            if not rejects:
+                flagged_rows.setdefault(int(i), []).append(code)
+            value = str(source[int(i)])
+            issues.append(_issue(raw, int(i), column, value, code, rejects, table, typed, today))
+    keep = ~rejected
+    flag_column = pa.array(
+        [flagged_rows.get(i) for i in range(n)] if flagged_rows else pa.nulls(n),
+        pa.list_(pa.string()),
+    )
+    data = pa.table(
+        {
+            **typed,
+            "_row": pa.array(raw.row_numbers, pa.int64()),
+            "_flags": flag_column,
+        }
+    ).filter(pa.array(keep))
+    return CheckedFile(data, issues, unknown, n)
+
+
+def _issue(
+    raw: RawFile,
+    i: int,
+    column: Column,
+    value: str,
+    code: str,
+    rejects: bool,
+    table: Table,
+    typed: dict[str, pa.Array],
+    today: dt.date,
+) -> Issue:
+    other: object = ""
+    if code == "FUTURE_DATE":
+        other = today.isoformat()
+    elif code == "DATE_ORDER":
+        other = next(e for e, later in table.date_order if later == column.name)
+    shown = codes.mask_resident_id(value) if column.kind is Kind.RESIDENT_ID else value
+    expected = ", ".join(column.code_list.codes) if column.code_list else ""
+    zh, en = describe(code, column.name, shown, other, expected)
+    action = "rejected" if rejects else "flagged"
+    return Issue(int(raw.row_numbers[i]), column.name, shown or "", code, action, zh, en)
