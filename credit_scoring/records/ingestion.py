@@ -27,12 +27,14 @@ import datetime as dt
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from credit_scoring.errors import FileRejected
 from credit_scoring.records.contract import TABLES, Table
 from credit_scoring.records.contract import table as contract_table
 from credit_scoring.records.reading import Progress, RawFile, read_file
@@ -40,7 +42,7 @@ from credit_scoring.records.reasons import Issue, describe
 from credit_scoring.records.store import Store, quote
 from credit_scoring.records.validation import check_file
 
-__all__ = ["IngestResult", "ingest_file"]
+__all__ = ["INGEST_ORDER", "IngestResult", "ingest_directory", "ingest_file"]
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _run_id(table: Table, path: Path) -> str:
 
 
 def _finish(result: IngestResult, started: float) -> IngestResult:
-    return IngestResult(**{**result.as_dict(), "seconds": round(time.perf_counter() - started, 3)})
+    return replace(result, seconds=round(time.perf_counter() - started, 3))
 
 
 def _unreadable_issues(raw: RawFile) -> list[Issue]:
@@ -147,14 +149,13 @@ def _hash_expression(table: Table) -> str:
 def _set_level_issues(con: duckdb.DuckDBPyConnection, table: Table) -> list[Issue]:
     """Keys repeated in the file, unknown subjects and unknown records; leaves ``_clean``."""
     key = ", ".join(quote(k) for k in table.key)
-    con.execute(
-        f"CREATE TEMP TABLE _hashed AS SELECT *, {_hash_expression(table)} AS _row_hash FROM _staged"
-    )
+    row_hash = _hash_expression(table)
+    con.execute(f"CREATE TEMP TABLE _hashed AS SELECT *, {row_hash} AS _row_hash FROM _staged")
     con.execute(
         f"""CREATE TEMP TABLE _repeats AS
         SELECT _row, first_row, _row_hash = first_hash AS identical, {key} FROM (
-            SELECT _row, _row_hash, {key},
-                   first_value(_row) OVER w AS first_row, first_value(_row_hash) OVER w AS first_hash
+            SELECT _row, _row_hash, {key}, first_value(_row) OVER w AS first_row,
+                   first_value(_row_hash) OVER w AS first_hash
             FROM _hashed WINDOW w AS (PARTITION BY {key} ORDER BY _row))
         WHERE _row <> first_row"""
     )
@@ -235,7 +236,8 @@ def _upsert(
         """SELECT count(*) FILTER (WHERE _old_hash IS NULL),
                   count(*) FILTER (WHERE _old_hash <> _row_hash),
                   count(*) FILTER (WHERE _old_hash = _row_hash),
-                  count(*) FILTER (WHERE _flags IS NOT NULL AND _old_hash IS DISTINCT FROM _row_hash)
+                  count(*) FILTER (
+                      WHERE _flags IS NOT NULL AND _old_hash IS DISTINCT FROM _row_hash)
            FROM _classified"""
     ).fetchone()
     in_file = con.execute("SELECT count(*) FROM _repeats WHERE identical").fetchone()
@@ -344,3 +346,47 @@ def _write_rejects(
                     raw,
                 ]
             )
+
+
+# Subjects first (every record names one), then inspectors, the records, and their events last.
+INGEST_ORDER = (
+    "subjects",
+    "inspectors",
+    "licences",
+    "penalties",
+    "commitments",
+    "complaints",
+    "inspections",
+    "list_entries",
+    "record_events",
+)
+_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+def ingest_directory(
+    store: Store,
+    directory: Path | str,
+    *,
+    strict: bool = False,
+    today: dt.date | None = None,
+    on_file: Callable[[str, Path], Progress | None] | None = None,
+) -> list[IngestResult]:
+    """Ingest every ``<table>.csv|.xlsx|.parquet`` of ``directory`` in dependency order.
+
+    ``on_file(table, path)`` is called before each file and may return a progress callback.
+    Each file is its own transaction, as with :func:`ingest_file`.
+    """
+    directory = Path(directory)
+    results = []
+    for name in INGEST_ORDER:
+        for path in (directory / f"{name}{suffix}" for suffix in _SUFFIXES):
+            if path.is_file():
+                progress = on_file(name, path) if on_file else None
+                results.append(
+                    ingest_file(store, name, path, strict=strict, today=today, progress=progress)
+                )
+    if not results:
+        raise FileRejected(
+            directory, "no <table>.csv/.xlsx/.parquet files", "目录中没有可导入的文件"
+        )
+    return results

@@ -210,7 +210,7 @@ def _parse_csv(
         }
 
     source = pa.BufferReader(content)
-    reader = pacsv.open_csv(source, **options(True))  # type: ignore[arg-type]
+    reader = pacsv.open_csv(source, **options(True))
     batches = []
     for batch in reader:
         batches.append(batch)
@@ -220,7 +220,7 @@ def _parse_csv(
     if not malformed:
         return data, []
     malformed.clear()
-    data = pacsv.read_csv(io.BytesIO(content), **options(False))  # type: ignore[arg-type]
+    data = pacsv.read_csv(io.BytesIO(content), **options(False))
     # pyarrow counts the skipped header as row 1 and skips blank lines, as our numbering does.
     return data, [(int(number or 0), text) for number, text in malformed]
 

@@ -131,7 +131,7 @@ class Store:
 
     def read(self, table: str) -> pa.Table:
         """Every current row of ``table`` as an Arrow table."""
-        return self.con.execute(f"SELECT * FROM {quote(table)}").fetch_arrow_table()
+        return self.con.execute(f"SELECT * FROM {quote(table)}").to_arrow_table()
 
     def _migrate(self, read_only: bool) -> None:
         if not read_only:

@@ -23,7 +23,7 @@ from credit_scoring.records.contract import Column, Kind, Table, normalise_heade
 from credit_scoring.records.reading import RawFile
 from credit_scoring.records.reasons import FLAG_CODES, Issue, describe
 
-__all__ = ["CheckedFile", "check_file"]
+__all__ = ["CheckedFile", "check_file", "parse_date"]
 
 _LIST_SEPARATORS = re.compile(r"[;；,，、|]")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T][\d:.]+)?$")
@@ -145,7 +145,7 @@ def _worst(issues: list[str | None]) -> str | None:
     """A rejecting issue outranks a flag."""
     found = [i for i in issues if i]
     rejecting = [i for i in found if i not in FLAG_CODES]
-    return (rejecting or found or [None])[0]
+    return next(iter(rejecting or found), None)
 
 
 def _parse_pattern(pattern: re.Pattern[str], code: str) -> Callable[..., Parsed]:
@@ -160,7 +160,9 @@ def _parse_code(column: Column, uniques: list[str], factor: float, today: dt.dat
     assert column.code_list is not None
     lookup = column.code_list.lookup()
     values: list[object] = [lookup.get(u, lookup.get(u.lower())) if u else None for u in uniques]
-    errors = ["UNKNOWN_CODE" if u and v is None else None for u, v in zip(uniques, values, strict=True)]
+    errors = [
+        "UNKNOWN_CODE" if u and v is None else None for u, v in zip(uniques, values, strict=True)
+    ]
     return values, errors
 
 
@@ -181,7 +183,7 @@ def _parse_date(column: Column, uniques: list[str], factor: float, today: dt.dat
     values: list[object] = []
     errors: list[str | None] = []
     for text in uniques:
-        day = _to_date(text)
+        day = parse_date(text)
         values.append(day)
         if text and day is None:
             errors.append("INVALID_DATE")
@@ -192,7 +194,8 @@ def _parse_date(column: Column, uniques: list[str], factor: float, today: dt.dat
     return values, errors
 
 
-def _to_date(text: str) -> dt.date | None:
+def parse_date(text: str) -> dt.date | None:
+    """A date in one of the contract's formats, or None; a time part is ignored."""
     match = _DATE.match(text)
     if not match:
         return None

@@ -54,7 +54,7 @@ class WorkdayCalendar:
         return _OFFICIAL_LAST
 
     def is_workday(self, day: dt.date) -> bool:
-        return bool(self._is_workday[self._offset(np.datetime64(day, "D"))])
+        return bool(self._is_workday[self._offset(np.array([day], dtype="datetime64[D]"))[0]])
 
     def count_between(self, after: np.ndarray, until: np.ndarray) -> np.ndarray:
         """Working days in ``(after, until]`` for each pair; negative when ``until < after``."""
