@@ -11,7 +11,6 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from credit_scoring.records.disclosure import DisclosureReport
 from credit_scoring.records.ingestion import IngestResult
-from credit_scoring.records.reading import Progress as ByteProgress
+from credit_scoring.records.ingestion import Progress as StageProgress
 
 if TYPE_CHECKING:
     from credit_scoring.demo import DemoResult
@@ -89,17 +88,21 @@ def _cell(value: object) -> str:
 @contextmanager
 def file_progress(
     console: Console, enabled: bool
-) -> Iterator[Callable[[str, Path], ByteProgress | None]]:
-    """A progress bar per file, in bytes; ``enabled=False`` gives a callback that shows nothing."""
+) -> Iterator[Callable[[str, Path], StageProgress | None]]:
+    """A progress bar per file, by stage; ``enabled=False`` gives a callback that shows nothing."""
     if not enabled:
         yield lambda table, path: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
 
-        def on_file(table: str, path: Path) -> ByteProgress | None:
-            task = progress.add_task(f"ingest {table}", total=path.stat().st_size)
-            return lambda done, total: progress.update(task, completed=done, total=total)
+        def on_file(table: str, path: Path) -> StageProgress | None:
+            task = progress.add_task(f"{table}: {path.name}", total=1.0)
+
+            def on_stage(stage: str, fraction: float) -> None:
+                progress.update(task, description=f"{table}: {stage}", completed=fraction)
+
+            return on_stage
 
         yield on_file
 

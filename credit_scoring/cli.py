@@ -49,7 +49,7 @@ def _fails_cleanly(command: F) -> F:
             return command(*args, **kwargs)
         except (CreditScoringError, KeyError, ValueError, FileNotFoundError) as error:
             message = error.args[0] if isinstance(error, KeyError) and error.args else error
-            errors.print(f"[red]error:[/red] {message}", highlight=False)
+            errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

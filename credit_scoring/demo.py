@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credit_scoring.records.disclosure import DisclosureReport, disclosure_report
-from credit_scoring.records.ingestion import IngestResult, ingest_directory
-from credit_scoring.records.reading import Progress
+from credit_scoring.records.ingestion import IngestResult, Progress, ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import CityFiles, generate_city
 

@@ -37,12 +37,14 @@ import pyarrow as pa
 from credit_scoring.errors import FileRejected
 from credit_scoring.records.contract import TABLES, Table
 from credit_scoring.records.contract import table as contract_table
-from credit_scoring.records.reading import Progress, RawFile, read_file
+from credit_scoring.records.reading import RawFile, read_file
 from credit_scoring.records.reasons import Issue, describe
 from credit_scoring.records.store import Store, quote
 from credit_scoring.records.validation import check_file
 
-__all__ = ["INGEST_ORDER", "IngestResult", "ingest_directory", "ingest_file"]
+__all__ = ["INGEST_ORDER", "IngestResult", "Progress", "ingest_directory", "ingest_file"]
+
+Progress = Callable[[str, float], None]  # (stage, fraction of the file's work done)
 
 
 @dataclass(frozen=True)
@@ -86,16 +88,21 @@ def ingest_file(
         keeping them flagged.
     today : the ingest date; event dates after it are rejected. Defaults to today.
     rejects_dir : where the rejects CSV goes; defaults to ``rejects/`` beside the store.
-    progress : called with (bytes read, bytes total) while a CSV is read.
+    progress : called with (stage, fraction done) as the file is read, checked and written.
     """
     started = time.perf_counter()
     table = contract_table(table_name)
     path = Path(path)
-    raw = read_file(path, progress=progress)
+    report = progress or (lambda stage, fraction: None)
+    report(f"reading {path.name}", 0.0)
+    raw = read_file(path)
+    report(f"checking {raw.data.num_rows:,} rows", 0.2)
     checked = check_file(raw, table, today=today or dt.date.today(), strict=strict)
     run_id = _run_id(table, path)
+    report(f"writing {table.name}", 0.5)
     with store.transaction() as con:
         con.register("_staged", checked.data)
+        _stage(con, table)
         issues = _unreadable_issues(raw) + checked.issues + _set_level_issues(con, table)
         counts = _upsert(con, table, run_id, str(path))
         con.unregister("_staged")
@@ -115,9 +122,10 @@ def ingest_file(
         raw_rows = raw.original_rows({i.row for i in issues})
         _record_issues(con, result, issues, raw_rows)
         result = _finish(result, started)
-        _record_run(con, result, path)
+        _record_run(con, result, raw.sha256)
     if result.rejects_file:
         _write_rejects(Path(result.rejects_file), result, issues, raw_rows)
+    report("done", 1.0)
     return result
 
 
@@ -141,22 +149,30 @@ def _unreadable_issues(raw: RawFile) -> list[Issue]:
 # --- Checks across rows, in SQL -------------------------------------------------------------------
 
 
-def _hash_expression(table: Table) -> str:
-    parts = [f"coalesce(CAST({quote(c)} AS VARCHAR), chr(0))" for c in table.column_names]
-    return f"md5(concat_ws(chr(31), {', '.join(parts)}))"
+def _stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """One pass over the checked rows: each with its content hash and the stored version's.
+
+    The hash (md5, stable across DuckDB versions) tells an identical row from an update.
+    """
+    parts = [f"coalesce(CAST(s.{quote(c)} AS VARCHAR), chr(0))" for c in table.column_names]
+    on_key = " AND ".join(f"s.{quote(k)} = cur.{quote(k)}" for k in table.key)
+    con.execute(
+        f"""CREATE TEMP TABLE _incoming AS
+        SELECT s.*, md5(concat_ws(chr(31), {", ".join(parts)})) AS _row_hash,
+               cur._row_hash AS _old_hash, cur._version AS _old_version
+        FROM _staged s LEFT JOIN {quote(table.name)} cur ON {on_key}"""
+    )
 
 
 def _set_level_issues(con: duckdb.DuckDBPyConnection, table: Table) -> list[Issue]:
-    """Keys repeated in the file, unknown subjects and unknown records; leaves ``_clean``."""
+    """Keys repeated in the file, unknown subjects, unknown records; fills ``_skip``."""
     key = ", ".join(quote(k) for k in table.key)
-    row_hash = _hash_expression(table)
-    con.execute(f"CREATE TEMP TABLE _hashed AS SELECT *, {row_hash} AS _row_hash FROM _staged")
     con.execute(
         f"""CREATE TEMP TABLE _repeats AS
         SELECT _row, first_row, _row_hash = first_hash AS identical, {key} FROM (
             SELECT _row, _row_hash, {key}, first_value(_row) OVER w AS first_row,
                    first_value(_row_hash) OVER w AS first_hash
-            FROM _hashed WINDOW w AS (PARTITION BY {key} ORDER BY _row))
+            FROM _incoming WINDOW w AS (PARTITION BY {key} ORDER BY _row))
         WHERE _row <> first_row"""
     )
     issues = [
@@ -167,7 +183,7 @@ def _set_level_issues(con: duckdb.DuckDBPyConnection, table: Table) -> list[Issu
     ]
     if table.references_subjects:
         unknown = con.execute(
-            "SELECT _row, uscc FROM _hashed h WHERE NOT EXISTS "
+            "SELECT _row, uscc FROM _incoming h WHERE NOT EXISTS "
             "(SELECT 1 FROM subjects s WHERE s.uscc = h.uscc)"
         ).fetchall()
         issues += [_set_issue(r, "uscc", v, "UNKNOWN_SUBJECT") for r, v in unknown]
@@ -175,10 +191,9 @@ def _set_level_issues(con: duckdb.DuckDBPyConnection, table: Table) -> list[Issu
         issues += _unknown_record_issues(con)
     rejected_rows = pa.array(sorted({i.row for i in issues}), pa.int64())
     con.register("_set_rejected", pa.table({"_row": rejected_rows}))
+    # Rows not to write: rejected here, or repeating an earlier row of the file.
     con.execute(
-        """CREATE TEMP TABLE _clean AS SELECT * FROM _hashed
-        WHERE _row NOT IN (SELECT _row FROM _set_rejected)
-          AND _row NOT IN (SELECT _row FROM _repeats)"""
+        "CREATE TEMP TABLE _skip AS SELECT _row FROM _set_rejected UNION SELECT _row FROM _repeats"
     )
     con.unregister("_set_rejected")
     return issues
@@ -190,7 +205,7 @@ def _unknown_record_issues(con: duckdb.DuckDBPyConnection) -> list[Issue]:
         f"SELECT record_id, '{t.name}' AS tbl FROM {quote(t.name)}" for t in record_tables
     )
     rows = con.execute(
-        f"""SELECT _row, record_id, "table" FROM _hashed h WHERE NOT EXISTS (
+        f"""SELECT _row, record_id, "table" FROM _incoming h WHERE NOT EXISTS (
             SELECT 1 FROM ({unions}) r WHERE r.record_id = h.record_id AND r.tbl = h."table")"""
     ).fetchall()
     return [_set_issue(r, "record_id", v, "UNKNOWN_RECORD", t) for r, v, t in rows]
@@ -209,27 +224,25 @@ def _upsert(
 ) -> dict[str, int]:
     """Insert new records, replace changed ones (keeping the old version), skip identical ones."""
     name = quote(table.name)
-    on_key = " AND ".join(f"c.{quote(k)} = cur.{quote(k)}" for k in table.key)
     con.execute(
-        f"""CREATE TEMP TABLE _classified AS
-        SELECT c.*, cur._row_hash AS _old_hash, cur._version AS _old_version
-        FROM _clean c LEFT JOIN {name} cur ON {on_key}"""
+        "CREATE TEMP VIEW _clean AS SELECT * FROM _incoming "
+        "WHERE _row NOT IN (SELECT _row FROM _skip)"
     )
     on_update = " AND ".join(f"t.{quote(k)} = u.{quote(k)}" for k in table.key)
     con.execute(
         f"""INSERT INTO {quote(table.name + "_history")}
-        SELECT t.*, now(), ? FROM {name} t, _classified u
+        SELECT t.*, now(), ? FROM {name} t, _clean u
         WHERE {on_update} AND u._old_hash <> u._row_hash""",
         [run_id],
     )
     con.execute(
-        f"DELETE FROM {name} t USING _classified u WHERE {on_update} AND u._old_hash <> u._row_hash"
+        f"DELETE FROM {name} t USING _clean u WHERE {on_update} AND u._old_hash <> u._row_hash"
     )
     columns = ", ".join(quote(c) for c in table.column_names)
     con.execute(
         f"""INSERT INTO {name}
         SELECT {columns}, _row, ?, ?, _flags, _row_hash, coalesce(_old_version, 0) + 1, now()
-        FROM _classified WHERE _old_hash IS NULL OR _old_hash <> _row_hash""",
+        FROM _clean WHERE _old_hash IS NULL OR _old_hash <> _row_hash""",
         [source, run_id],
     )
     row = con.execute(
@@ -237,18 +250,19 @@ def _upsert(
                   count(*) FILTER (WHERE _old_hash <> _row_hash),
                   count(*) FILTER (WHERE _old_hash = _row_hash),
                   count(*) FILTER (
-                      WHERE _flags IS NOT NULL AND _old_hash IS DISTINCT FROM _row_hash)
-           FROM _classified"""
+                      WHERE _flags IS NOT NULL AND _old_hash IS DISTINCT FROM _row_hash),
+                  (SELECT count(*) FROM _repeats WHERE identical)
+           FROM _clean"""
     ).fetchone()
-    in_file = con.execute("SELECT count(*) FROM _repeats WHERE identical").fetchone()
-    for temp in ("_classified", "_clean", "_repeats", "_hashed"):
+    con.execute("DROP VIEW _clean")
+    for temp in ("_skip", "_repeats", "_incoming"):
         con.execute(f"DROP TABLE {temp}")
-    assert row is not None and in_file is not None
-    accepted, updated, duplicate, flagged = (int(v) for v in row)
+    assert row is not None
+    accepted, updated, duplicate, flagged, repeated = (int(v) for v in row)
     return {
         "accepted": accepted,
         "updated": updated,
-        "duplicate": duplicate + int(in_file[0]),
+        "duplicate": duplicate + repeated,
         "flagged": flagged,
     }
 
@@ -281,8 +295,7 @@ def _record_issues(
     con.unregister("_issues")
 
 
-def _record_run(con: duckdb.DuckDBPyConnection, result: IngestResult, path: Path) -> None:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+def _record_run(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: str) -> None:
     con.execute(
         """INSERT INTO ingest_runs VALUES
         (?, ?, ?, ?, ?, ?, now() - to_microseconds(CAST(? * 1e6 AS BIGINT)), now(),

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-from collections.abc import Callable
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +28,6 @@ import pyarrow.parquet as pq
 from credit_scoring.errors import FileRejected
 
 __all__ = ["RawFile", "UnreadableRow", "read_file"]
-
-Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,7 @@ class RawFile:
     encoding: str | None
     data: pa.Table
     row_numbers: np.ndarray
+    sha256: str
     unreadable: list[UnreadableRow] = field(default_factory=list)
 
     def original_rows(self, numbers: set[int]) -> dict[int, dict[str, str]]:
@@ -60,7 +59,7 @@ class RawFile:
         return rows
 
 
-def read_file(path: Path, *, progress: Progress | None = None) -> RawFile:
+def read_file(path: Path) -> RawFile:
     """Read ``path`` whatever its format; raise :class:`FileRejected` if it is unreadable."""
     path = Path(path)
     if not path.is_file():
@@ -71,7 +70,7 @@ def read_file(path: Path, *, progress: Progress | None = None) -> RawFile:
         return _read_parquet(path)
     if magic == b"PK\x03\x04":
         return _read_xlsx(path)
-    return _read_csv(path, progress)
+    return _read_csv(path)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -79,53 +78,77 @@ def read_file(path: Path, *, progress: Progress | None = None) -> RawFile:
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
-def _read_csv(path: Path, progress: Progress | None) -> RawFile:
+def _read_csv(path: Path) -> RawFile:
     content = path.read_bytes()
-    if not content.strip():
+    if not content or content.isspace():
         raise FileRejected(path, "file is empty", "文件为空")
-    encoding, content, row_map, unreadable = _decode(path, content)
-    header = _header(content)
-    columns = _unique_headers(header)
-    data, malformed = _parse_csv(content, columns, progress)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashlib releases the GIL: hash meanwhile
+        digest = pool.submit(lambda: hashlib.sha256(content).hexdigest())
+        raw = _parse_content(path, content)
+    raw.sha256 = digest.result()
+    return raw
+
+
+def _parse_content(path: Path, content: bytes) -> RawFile:
+    parsed = _parse_utf8(content)  # the common case, checked by the parser itself
+    if parsed is None:
+        encoding, content, row_map, unreadable = _decode(path, content)
+        parsed = _parse_utf8(content)
+        if parsed is None:
+            raise FileRejected(path, "not valid UTF-8 after decoding", "解码后仍不是有效的UTF-8")
+    else:
+        encoding = "utf-8-sig" if content.startswith(_BOMS[0][0]) else "utf-8"
+        row_map, unreadable = None, []
+    columns, data, malformed = parsed
     numbers = np.arange(2, data.num_rows + len(malformed) + 2)
     if malformed:
         numbers = np.setdiff1d(numbers, [row for row, _ in malformed])
+    if row_map is not None:  # rows were taken out: renumber as in the file
+        numbers = row_map[numbers]
+        malformed = [(int(row_map[row]), text) for row, text in malformed]
     unreadable += [
         UnreadableRow(
-            int(row_map[row]),
+            row,
             "MALFORMED_ROW",
             f"{len(_split_row(text))} fields where the header has {len(columns)}",
             text,
         )
         for row, text in malformed
     ]
-    return RawFile(path, "csv", encoding, data, row_map[numbers], sorted(unreadable, key=_by_row))
+    rows = sorted(unreadable, key=_by_row)
+    return RawFile(path, "csv", encoding, data, numbers, "", rows)
+
+
+def _parse_utf8(content: bytes) -> tuple[list[str], pa.Table, list[tuple[int, str]]] | None:
+    """Columns, rows and malformed rows of UTF-8 ``content``; None if it is not UTF-8."""
+    try:
+        columns = _unique_headers(_header(content))
+        return (columns, *_parse_csv(content, columns))
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        return None
 
 
 def _by_row(row: UnreadableRow) -> int:
     return row.row
 
 
-def _decode(path: Path, content: bytes) -> tuple[str, bytes, np.ndarray, list[UnreadableRow]]:
+def _decode(
+    path: Path, content: bytes
+) -> tuple[str, bytes, np.ndarray | None, list[UnreadableRow]]:
     """The file's encoding and its content as UTF-8, with rows in another encoding taken out.
 
     Returns the encoding, the UTF-8 bytes, a map from row numbers of those bytes to row numbers
-    of the file (identity unless rows were taken out) and the rows taken out.
+    of the file (None when no row was taken out) and the rows taken out.
     """
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             text = _decode_whole(path, content[len(bom) :], encoding)
-            return encoding + ("-sig" if encoding == "utf-8" else ""), text, _identity(text), []
-    try:
-        content.decode("utf-8")
-        return "utf-8", content, _identity(content), []
-    except UnicodeDecodeError:
-        pass
+            return encoding + ("-sig" if encoding == "utf-8" else ""), text, None, []
     lines = [line for line in content.split(b"\n") if line.strip()]
     utf8_lines = [_is_utf8(line) for line in lines]
     if not any(ok and not line.isascii() for ok, line in zip(utf8_lines, lines, strict=True)):
         text = _decode_whole(path, content, "gb18030")
-        return "gb18030", text, _identity(text), []
+        return "gb18030", text, None, []
     # Mostly UTF-8 with some rows in another encoding (concatenated exports): keep the UTF-8 rows.
     if not utf8_lines[0]:
         raise FileRejected(path, "the header row is not valid UTF-8", "表头不是有效的UTF-8编码")
@@ -163,12 +186,10 @@ def _is_utf8(line: bytes) -> bool:
     return True
 
 
-def _identity(content: bytes) -> np.ndarray:
-    return np.arange(content.count(b"\n") + 2)
-
-
 def _header(content: bytes) -> list[str]:
-    first = content.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    end = content.find(b"\n")
+    first = content[: end if end >= 0 else len(content)]  # no split: it would copy the file
+    first = first.decode("utf-8").lstrip("\ufeff").rstrip("\r")
     return _split_row(first)
 
 
@@ -188,39 +209,32 @@ def _unique_headers(header: list[str]) -> list[str]:
     return names
 
 
-def _parse_csv(
-    content: bytes, columns: list[str], progress: Progress | None
-) -> tuple[pa.Table, list[tuple[int, str]]]:
-    """Parse with threads; if any row is malformed, parse again in order to learn its number."""
+def _parse_csv(content: bytes, columns: list[str]) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Parse with threads; if any row is malformed, parse again in order to learn its number.
+
+    Raises ``pa.ArrowInvalid`` if a field is not valid UTF-8.
+    """
     malformed: list[tuple[int | None, str]] = []
 
     def keep_malformed(row: pacsv.InvalidRow) -> str:
         malformed.append((row.number, row.text))
         return "skip"
 
-    def options(threads: bool) -> dict[str, object]:
-        return {
-            "read_options": pacsv.ReadOptions(
-                column_names=columns, skip_rows=1, use_threads=threads, block_size=1 << 22
-            ),
-            "parse_options": pacsv.ParseOptions(invalid_row_handler=keep_malformed),
-            "convert_options": pacsv.ConvertOptions(
+    def parse(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            pa.BufferReader(content),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1, use_threads=threads),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=keep_malformed),
+            convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in columns}, strings_can_be_null=False
             ),
-        }
+        )
 
-    source = pa.BufferReader(content)
-    reader = pacsv.open_csv(source, **options(True))
-    batches = []
-    for batch in reader:
-        batches.append(batch)
-        if progress:
-            progress(source.tell(), len(content))
-    data = pa.Table.from_batches(batches, schema=reader.schema)
+    data = parse(threads=True)
     if not malformed:
         return data, []
     malformed.clear()
-    data = pacsv.read_csv(io.BytesIO(content), **options(False))
+    data = parse(threads=False)
     # pyarrow counts the skipped header as row 1 and skips blank lines, as our numbering does.
     return data, [(int(number or 0), text) for number, text in malformed]
 
@@ -253,7 +267,8 @@ def _read_xlsx(path: Path) -> RawFile:
     data = pa.table(
         {name: pa.array(col, pa.string()) for name, col in zip(header, values, strict=True)}
     )
-    return RawFile(path, "xlsx", None, data, np.asarray(numbers, dtype=np.int64))
+    numbers_array = np.asarray(numbers, dtype=np.int64)
+    return RawFile(path, "xlsx", None, data, numbers_array, _sha256(path))
 
 
 def _cell_text(value: object) -> str:
@@ -283,4 +298,9 @@ def _read_parquet(path: Path) -> RawFile:
             column = pa.array([";".join(v) if v else "" for v in column.to_pylist()], pa.string())
         columns[name] = column.cast(pa.string()).fill_null("")
     table = pa.table(columns)
-    return RawFile(path, "parquet", None, table, np.arange(1, table.num_rows + 1))
+    numbers = np.arange(1, table.num_rows + 1)
+    return RawFile(path, "parquet", None, table, numbers, _sha256(path))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
