@@ -87,6 +87,12 @@ def child(mode: str, folder: Path) -> None:
     if mode == "read_csv":
         frame = pd.read_csv(folder / "penalties.csv")
         result["rows"] = len(frame)
+    elif mode == "duckdb_load":  # no validation: what landing the file in a DuckDB table costs
+        import duckdb
+
+        (folder / "bare.duckdb").unlink(missing_ok=True)
+        with duckdb.connect(str(folder / "bare.duckdb")) as con:
+            con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{folder / 'penalties.csv'}')")
     else:
         with Store(folder / "bench.duckdb") as store:
             outcome = ingest_file(
@@ -123,7 +129,12 @@ def main() -> None:
     with Store(folder / "bench.duckdb") as store:
         ingest_file(store, "subjects", subjects_path)
     bare = measure("read_csv", folder)
+    load = measure("duckdb_load", folder)
     ingest = measure("ingest", folder)
+    print(
+        f"bare DuckDB load (read_csv into a table, no checks): {load['seconds']:.2f} s, "
+        f"peak {load['peak_mb']:.0f} MB"
+    )
     print(f"pandas.read_csv: {bare['seconds']:.2f} s, peak {bare['peak_mb']:.0f} MB")
     print(
         f"validated ingest: {ingest['seconds']:.2f} s, "
