@@ -188,8 +188,8 @@ def _is_utf8(line: bytes) -> bool:
 
 def _header(content: bytes) -> list[str]:
     end = content.find(b"\n")
-    first = content[: end if end >= 0 else len(content)]  # no split: it would copy the file
-    first = first.decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    line = content[: end if end >= 0 else len(content)]  # no split: it would copy the file
+    first = line.decode("utf-8").lstrip("\ufeff").rstrip("\r")
     return _split_row(first)
 
 

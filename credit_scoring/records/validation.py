@@ -235,7 +235,7 @@ def _parse_number(column: Column, uniques: list[str], factor: float, today: dt.d
     ok &= np.isfinite(numbers)
     values = np.where(ok, np.round(numbers * factor, 6), np.nan)
     has_text = np.fromiter((bool(u) for u in uniques), bool, len(uniques))
-    errors = np.where(has_text & ~ok, code, None).tolist()
+    errors: list[str | None] = [code if bad else None for bad in has_text & ~ok]
     return values, errors
 
 

@@ -1,0 +1,170 @@
+"""Compute the catalog's features for every subject at one ``as_of`` date, in DuckDB SQL.
+
+One aggregate query per source: every feature of a source is a ``FILTER`` aggregate over the
+relation :mod:`.sources` builds for ``as_of``, so each table is scanned once however many
+features read it. The per-source results are joined onto the subjects that existed at ``as_of``.
+
+A feature with no matching record takes its neutral value: 0 for counts, sums, maxima, decayed
+counts, flags and durations; empty (NULL / NaN) for ``days_since`` and ``share`` (no record is not
+"0 days ago", and 0 of 0 is no share) and for ``age`` when the registration date is unknown.
+
+Examples
+--------
+>>> frame = build_features(store, load_catalog(), as_of=dt.date(2026, 6, 30))  # doctest: +SKIP
+>>> frame.columns[:3].tolist()  # doctest: +SKIP
+['uscc', 'penalty_count_90d', 'penalty_count_365d']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from credit_scoring.features.catalog import _BOOL, LIST_COLUMNS, SOURCES, Catalog, Feature
+from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
+from credit_scoring.features.sources import source_sql, sql_date, sql_text
+from credit_scoring.records.store import Store, quote
+
+__all__ = ["build_features", "feature_sql", "provenance"]
+
+_SQL_TYPES = {"int": "BIGINT", "float": "DOUBLE", "category": "VARCHAR"}
+
+
+def build_features(
+    store: Store,
+    catalog: Catalog,
+    *,
+    as_of: dt.date,
+    policy: PublicityPolicy | None = None,
+) -> pd.DataFrame:
+    """One row per subject existing at ``as_of``: ``uscc`` then every feature of ``catalog``.
+
+    Only what was known on ``as_of`` is read; see :mod:`credit_scoring.features.sources`.
+    Pass ``catalog.risk_features()`` to leave out attributes a grade may not use.
+    """
+    frame = store.con.execute(feature_sql(catalog, as_of, policy or load_publicity_policy())).df()
+    for feature in catalog:
+        if feature.dtype == "category":
+            frame[feature.name] = frame[feature.name].astype("category")
+    return frame
+
+
+def feature_sql(catalog: Catalog, as_of: dt.date, policy: PublicityPolicy) -> str:
+    """The whole query: subjects, then one aggregate per source, left-joined on ``uscc``."""
+    parts = [f"_subjects AS ({source_sql('subjects', as_of, policy)})"]
+    joins, columns = [], []
+    for source in SOURCES:
+        features = catalog.by_source(source)
+        if source == "subjects":
+            columns += [f"{_attribute(f, as_of)} AS {quote(f.name)}" for f in features]
+            continue
+        if not features:
+            continue
+        aggregates = ", ".join(f"{_aggregate(f, as_of)} AS {quote(f.name)}" for f in features)
+        parts.append(
+            f"_{source} AS (SELECT uscc, {aggregates} "
+            f"FROM ({source_sql(source, as_of, policy)}) GROUP BY uscc)"
+        )
+        joins.append(f"LEFT JOIN _{source} USING (uscc)")
+        columns += [f"{_with_default(f)} AS {quote(f.name)}" for f in features]
+    order = {f.name: i for i, f in enumerate(catalog)}
+    columns.sort(key=lambda c: order[c.rsplit(" AS ", 1)[1].strip('"')])
+    select = ", ".join(["_subjects.uscc", *columns])
+    return f"WITH {', '.join(parts)} SELECT {select} FROM _subjects {' '.join(joins)} ORDER BY uscc"
+
+
+def _condition(source: str, filters: dict[str, tuple[str, ...]] | None) -> str:
+    """A filter as SQL; its columns and values were checked against the code lists at load."""
+    terms = []
+    for column, values in (filters or {}).items():
+        if SOURCES[source][column] is _BOOL:
+            terms.append(f"{quote(column)} = {values[0]}")  # one boolean value
+        elif column in LIST_COLUMNS:
+            listed = ", ".join(sql_text(v) for v in values)
+            terms.append(f"list_has_any({quote(column)}, [{listed}])")
+        else:
+            terms.append(f"{quote(column)} IN ({', '.join(sql_text(v) for v in values)})")
+    return " AND ".join(terms) or "TRUE"
+
+
+def _window(feature: Feature, as_of: dt.date) -> str:
+    days = feature.window_days
+    return "TRUE" if days is None else f"day > {sql_date(as_of)} - INTERVAL {days} DAY"
+
+
+def feature_condition(feature: Feature, as_of: dt.date) -> str:
+    """Which records of the source a feature counts (the numerator's, for a share)."""
+    return f"({_condition(feature.source, feature.filter)}) AND {_window(feature, as_of)}"
+
+
+def _aggregate(feature: Feature, as_of: dt.date) -> str:
+    where = feature_condition(feature, as_of)
+    age = f"date_diff('day', day, {sql_date(as_of)})"
+    column = quote(feature.column or "")
+    match feature.aggregation:
+        case "count":
+            return f"count(*) FILTER (WHERE {where})"
+        case "sum" | "max" | "min":
+            return f"{feature.aggregation}({column}) FILTER (WHERE {where})"
+        case "days_since":
+            return f"min({age}) FILTER (WHERE {where})"
+        case "share":
+            denominator = (
+                f"({_condition(feature.source, feature.denominator)}) AND {_window(feature, as_of)}"
+            )
+            return (
+                f"count(*) FILTER (WHERE {where} AND {denominator}) "
+                f"/ nullif(count(*) FILTER (WHERE {denominator}), 0)"
+            )
+        case "decayed_count":
+            return f"sum(pow(0.5, {age} / {feature.half_life_days})) FILTER (WHERE {where})"
+        case "exists":
+            return f"CAST(count(*) FILTER (WHERE {where}) > 0 AS INTEGER)"
+        case "duration":
+            return f"max({age}) FILTER (WHERE {where})"
+    raise ValueError(f"aggregation {feature.aggregation!r} is not computed per record")
+
+
+def _with_default(feature: Feature) -> str:
+    value = quote(feature.name)
+    if feature.aggregation not in {"days_since", "share"}:
+        value = f"coalesce({value}, 0)"
+    if feature.cap is not None:
+        value = f"least({value}, {feature.cap})"
+    return f"CAST({value} AS {_SQL_TYPES[feature.dtype]})"
+
+
+def _attribute(feature: Feature, as_of: dt.date) -> str:
+    column = f"_subjects.{quote(feature.column or '')}"
+    if feature.aggregation == "age":
+        return f"CAST(date_diff('day', {column}, {sql_date(as_of)}) AS DOUBLE)"
+    return f"CAST({column} AS VARCHAR)"
+
+
+def provenance(
+    store: Store,
+    uscc: str,
+    feature: Feature,
+    *,
+    as_of: dt.date,
+    policy: PublicityPolicy | None = None,
+) -> list[str]:
+    """The ids of the records behind one subject's value of ``feature``, newest first.
+
+    For ``days_since`` that is the latest record; for a ``share``, the records counted in its
+    numerator; for attributes of the subject itself, none.
+    """
+    if feature.source == "subjects":
+        return []
+    relation = source_sql(feature.source, as_of, policy or load_publicity_policy())
+    limit = "LIMIT 1" if feature.aggregation == "days_since" else ""
+    where = feature_condition(feature, as_of)
+    if feature.aggregation == "share":
+        where += f" AND ({_condition(feature.source, feature.denominator)})"
+    rows = store.con.execute(
+        f"SELECT record_id FROM ({relation}) WHERE uscc = ? AND {where} "
+        f"ORDER BY day DESC, record_id {limit}",
+        [uscc],
+    ).fetchall()
+    return [row[0] for row in rows]
