@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -169,6 +170,46 @@ def report_disclosure(
     console.print(
         f"summary: {out}\nlate and non-compliant records ({len(report.exceptions):,}): {exceptions}"
     )
+
+
+@app.command()
+@_fails_cleanly
+def features(
+    as_of: Annotated[str, typer.Option(help="Compute with only what was known on this date.")],
+    db: Db = DEFAULT_DB,
+    out: Annotated[Path | None, typer.Option(help="Write the table (.parquet or .csv).")] = None,
+    all_attributes: Annotated[
+        bool, typer.Option(help="Also compute attributes not used for grading (region, industry).")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Compute every catalog feature for every subject as of a date."""
+    from credit_scoring.features import build_features, load_catalog
+    from credit_scoring.features.summary import share_with_records, write_table
+
+    catalog = load_catalog()
+    catalog = catalog if all_attributes else catalog.risk_features()
+    started = time.perf_counter()
+    with Store(db) as store:
+        frame = build_features(store, catalog, as_of=dt.date.fromisoformat(as_of))
+    seconds = time.perf_counter() - started
+    summary = {
+        "as_of": as_of,
+        "rows": len(frame),
+        "features": len(catalog),
+        "share_with_records": round(share_with_records(frame, catalog), 4),
+        "seconds": round(seconds, 2),
+        "out": str(write_table(frame, out)) if out else None,
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    console.print(
+        f"{summary['rows']:,} subjects × {summary['features']} features as of {as_of} in "
+        f"{seconds:.1f} s; {summary['share_with_records']:.1%} have at least one record counted"
+    )
+    if out:
+        console.print(f"written to {out}")
 
 
 @app.command()
