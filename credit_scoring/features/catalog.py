@@ -28,9 +28,9 @@ from credit_scoring.records import codes
 from credit_scoring.records.codes import CodeList
 from credit_scoring.settings import catalog_dir, format_location, read_yaml
 
-__all__ = ["SOURCES", "Catalog", "Feature", "load_catalog"]
+__all__ = ["BOOLEAN", "LIST_COLUMNS", "SOURCES", "Catalog", "Feature", "load_catalog"]
 
-_BOOL = CodeList("boolean", {"true": "是", "false": "否"})
+BOOLEAN = CodeList("boolean", {"true": "是", "false": "否"})
 _LICENCE_STATES = CodeList(
     "licence state",
     {"active": "有效", "expired": "已过期", "revoked": "已撤销", "not_yet_valid": "未生效"},
@@ -52,15 +52,15 @@ SOURCES: dict[str, dict[str, CodeList | str]] = {
     "commitments": {
         "commitment_type": codes.COMMITMENT_TYPES,
         "status": codes.FULFILMENTS,  # as known at as_of: pending until verified
-        "overdue": _BOOL,  # due before as_of and still pending then
+        "overdue": BOOLEAN,  # due before as_of and still pending then
         "domain": codes.DOMAINS,
     },
     "complaints": {
         "outcome": codes.COMPLAINT_OUTCOMES,  # as known at as_of: pending until closed
         "channel": codes.COMPLAINT_CHANNELS,
     },
-    "inspections": {"result": codes.INSPECTION_RESULTS, "random_sample": _BOOL},
-    "list_entries": {"list_type": codes.LIST_TYPES, "active": _BOOL},
+    "inspections": {"result": codes.INSPECTION_RESULTS, "random_sample": BOOLEAN},
+    "list_entries": {"list_type": codes.LIST_TYPES, "active": BOOLEAN},
     "licences": {"state": _LICENCE_STATES},
     "subjects": {
         "registered_date": _DATE,

@@ -21,7 +21,7 @@ import datetime as dt
 
 import pandas as pd
 
-from credit_scoring.features.catalog import _BOOL, LIST_COLUMNS, SOURCES, Catalog, Feature
+from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
 from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import source_sql, sql_date, sql_text
 from credit_scoring.records.store import Store, quote
@@ -78,7 +78,7 @@ def _condition(source: str, filters: dict[str, tuple[str, ...]] | None) -> str:
     """A filter as SQL; its columns and values were checked against the code lists at load."""
     terms = []
     for column, values in (filters or {}).items():
-        if SOURCES[source][column] is _BOOL:
+        if SOURCES[source][column] is BOOLEAN:
             terms.append(f"{quote(column)} = {values[0]}")  # one boolean value
         elif column in LIST_COLUMNS:
             listed = ", ".join(sql_text(v) for v in values)

@@ -21,7 +21,7 @@ import pandas as pd
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import build_features
 from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
-from credit_scoring.features.sources import _tier_expression, sql_date
+from credit_scoring.features.sources import sql_date, tier_expression
 from credit_scoring.records.store import Store
 
 __all__ = ["LABEL_KINDS", "labels", "rolling_origins", "training_set"]
@@ -47,7 +47,7 @@ def labels(
     window = f"BETWEEN {sql_date(as_of + dt.timedelta(days=1))} AND {sql_date(end)}"
     outcomes = {
         "serious_penalty": f"""SELECT uscc FROM penalties r WHERE decision_date {window}
-            AND {_tier_expression(policy)} = 2 AND {_genuine("penalties", known_by)}""",
+            AND {tier_expression(policy)} = 2 AND {_genuine("penalties", known_by)}""",
         "substantiated_complaint": f"""SELECT uscc FROM complaints r
             WHERE received_date {window} AND outcome = 'substantiated'
             AND coalesce(closed_date, received_date) <= {sql_date(known_by)}

@@ -21,7 +21,7 @@ import datetime as dt
 from credit_scoring.features.publicity import TIERS, PublicityPolicy
 from credit_scoring.records.store import quote
 
-__all__ = ["source_sql", "sql_date"]
+__all__ = ["source_sql", "sql_date", "sql_text", "tier_expression"]
 
 
 def sql_date(day: dt.date) -> str:
@@ -51,7 +51,7 @@ def _not_removed(table: str, relation: str, as_of: dt.date, policy: PublicityPol
           AND e.event_type IN ({events}) AND e.event_date <= {sql_date(as_of)})"""
 
 
-def _tier_expression(policy: PublicityPolicy) -> str:
+def tier_expression(policy: PublicityPolicy) -> str:
     """The heavier of the stated severity and the tier of each penalty type (0 minor .. 2)."""
     rank = {tier: i for i, tier in enumerate(TIERS)}
     by_type = " ".join(
@@ -78,7 +78,7 @@ def _inside_publicity(relation: str, as_of: dt.date, policy: PublicityPolicy) ->
     first = policy.regimes[0].effective_from
     tiers = "['" + "', '".join(TIERS) + "']"
     return f"""SELECT p.*, {tiers}[p.tier_rank + 1] AS tier FROM (
-            SELECT r.*, {_tier_expression(policy)} AS tier_rank FROM ({relation}) r) p
+            SELECT r.*, {tier_expression(policy)} AS tier_rank FROM ({relation}) r) p
         JOIN {_regimes_sql(policy)}
           ON greatest(p.decision_date, {sql_date(first)}) BETWEEN regime.starts AND regime.ends
          AND regime.tier_rank = p.tier_rank
