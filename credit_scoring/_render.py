@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -17,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from credit_scoring.records.disclosure import DisclosureReport
+from credit_scoring.records.disclosure import ALL_AUTHORITIES, DisclosureReport
 from credit_scoring.records.ingestion import IngestResult
 from credit_scoring.records.ingestion import Progress as StageProgress
 
@@ -32,16 +33,34 @@ __all__ = [
     "stage_progress",
 ]
 
-_COUNTS = ("rows_read", "accepted", "updated", "duplicate", "rejected", "flagged")
+_COUNTS = {
+    "rows_read": "read",
+    "accepted": "new",
+    "updated": "updated",
+    "duplicate": "dup",
+    "rejected": "rejected",
+    "flagged": "flagged",
+}
+# Report column -> header; kept short so the table fits an 80-column terminal.
+_DISCLOSURE = {
+    "table": "table",
+    "authority": "authority 机关",
+    "decisions": "decided",
+    "rejected": "rejected",
+    "reporting_rate": "报送率",
+    "compliance_rate": "合规率",
+    "timeliness_rate_7wd": "≤7wd",
+    "timeliness_rate_20wd": "≤20wd",
+}
 
 
 def ingest_table(results: list[IngestResult]) -> Table:
-    table = Table(title="Ingest summary 导入汇总", title_justify="left")
-    table.add_column("table")
-    for name in _COUNTS:
-        table.add_column(name, justify="right")
-    table.add_column("encoding")
-    table.add_column("s", justify="right")
+    table = _table("Ingest summary 导入汇总")
+    table.add_column("table", no_wrap=True)
+    for header in _COUNTS.values():
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("encoding", no_wrap=True)
+    table.add_column("s", justify="right", no_wrap=True)
     for r in results:
         counts = [f"{getattr(r, name):,}" for name in _COUNTS]
         style = "yellow" if r.rejected else None
@@ -49,34 +68,33 @@ def ingest_table(results: list[IngestResult]) -> Table:
     return table
 
 
-def disclosure_table(report: DisclosureReport, max_rows: int = 20) -> Table:
-    title = f"双公示 compliance {report.period_from} – {report.as_of}"
-    table = Table(title=title, title_justify="left")
-    columns = [
-        "table",
-        "authority",
-        "decisions",
-        "rejected",
-        "reporting_rate",
-        "compliance_rate",
-        "timeliness_rate_7wd",
-        "timeliness_rate_20wd",
-    ]
-    headers = [
-        "table",
-        "authority 机关",
-        "decisions",
-        "rejected",
-        "reporting 报送率",
-        "compliance 合规率",
-        "on time ≤7wd 及时率",
-        "≤20wd",
-    ]
-    for header, name in zip(headers, columns, strict=True):
-        table.add_column(header, justify="left" if name in {"table", "authority"} else "right")
-    for _, row in report.summary.head(max_rows).iterrows():
-        table.add_row(*(_cell(row[c]) for c in columns))
+def disclosure_table(report: DisclosureReport, worst: int = 3) -> Table:
+    """Each table's total row, then its ``worst`` authorities by timeliness."""
+    table = _table(f"双公示 compliance, decisions {report.period_from} – {report.as_of}")
+    for name, header in _DISCLOSURE.items():
+        if name in {"table", "authority"}:
+            table.add_column(header, no_wrap=True, max_width=16 if name == "authority" else None)
+        else:
+            table.add_column(header, justify="right", no_wrap=True)
+    for _, group in report.summary.groupby("table", sort=False):
+        total = group["authority"] == ALL_AUTHORITIES
+        shown = pd.concat([group[total], group[~total].nsmallest(worst, "timeliness_rate_7wd")])
+        for i, (_, row) in enumerate(shown.iterrows()):
+            style = "bold" if i == 0 else None
+            table.add_row(*(_cell(row[c]) for c in _DISCLOSURE), style=style)
     return table
+
+
+def _table(title: str) -> Table:
+    """Compact: one space between columns, so a summary fits an 80-column terminal."""
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
+        pad_edge=False,
+    )
 
 
 def _cell(value: object) -> str:
@@ -143,7 +161,7 @@ def print_demo(console: Console, result: DemoResult) -> None:
         f"{flagged:,} with a USCC check-character mismatch; every one is listed with its reason "
         f"in {result.db.parent / 'rejects'}"
     )
-    console.print(disclosure_table(result.disclosure, max_rows=12))
+    console.print(disclosure_table(result.disclosure))
     console.print(
         f"Store: {result.db}  ·  ingest {result.seconds['ingest']:.1f} s, "
         f"report {result.seconds['report']:.1f} s"

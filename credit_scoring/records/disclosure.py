@@ -11,6 +11,9 @@ decisions of a period, per authority and table:
   deadline has passed or that are published — an unpublished decision past its deadline is late;
   the 20-working-day rate is a second column.
 
+Minor penalties (轻微, decided by simplified procedure) are in principle not published
+(国办发〔2025〕22号), so they are not counted as owed.
+
 Examples
 --------
 >>> report = disclosure_report(store, as_of=dt.date(2026, 9, 30))  # doctest: +SKIP
@@ -32,17 +35,19 @@ from credit_scoring.records.store import Store
 from credit_scoring.records.validation import parse_date
 from credit_scoring.records.workdays import WorkdayCalendar
 
-__all__ = ["DISCLOSED_TABLES", "DisclosureReport", "disclosure_report"]
+__all__ = ["ALL_AUTHORITIES", "DISCLOSED_TABLES", "DisclosureReport", "disclosure_report"]
 
 DISCLOSED_TABLES = ("licences", "penalties")
 DEADLINE_WORKDAYS = 7
 PUBLICITY_SYSTEM_WORKDAYS = 20
 _NO_AUTHORITY = "(未填写机关)"
+ALL_AUTHORITIES = "(全部机关)"
 
 
 @dataclass(frozen=True)
 class DisclosureReport:
-    """``summary``: one row per table and authority; ``exceptions``: the late and non-compliant."""
+    """``summary``: per table, a total row then one per authority; ``exceptions``: the late and
+    non-compliant records."""
 
     period_from: dt.date
     as_of: dt.date
@@ -71,13 +76,14 @@ def disclosure_report(
 
 
 def _decisions(store: Store, name: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    frame = store.con.execute(
+    # Minor penalties (轻微, simplified procedure) are in principle not published: not owed.
+    owed = "AND severity <> 'minor'" if name == "penalties" else ""
+    return store.con.execute(
         f"""SELECT record_id, uscc, coalesce(authority, ?) AS authority, decision_date,
                    published_date, _flags IS NOT NULL AS flagged, _source AS file, _row AS row
-            FROM {name} WHERE decision_date BETWEEN ? AND ?""",
+            FROM {name} WHERE decision_date BETWEEN ? AND ? {owed}""",
         [_NO_AUTHORITY, start, end],
     ).df()
-    return frame
 
 
 def _timeliness(records: pd.DataFrame, calendar: WorkdayCalendar, as_of: dt.date) -> pd.DataFrame:
@@ -143,6 +149,8 @@ def _summarise(name: str, records: pd.DataFrame, rejected: pd.DataFrame) -> pd.D
     stored["rejected"] = rejected.groupby("authority").size()
     stored = stored.reindex(stored.index.union(pd.Index(rejected["authority"].unique()))).fillna(0)
     stored = stored.astype("int64")
+    stored.loc[ALL_AUTHORITIES] = stored.sum()  # the table's total, first in the report
+    stored = stored.loc[[ALL_AUTHORITIES, *stored.index[:-1]]]
     submitted = stored["decisions"] + stored["rejected"]
     summary = stored.assign(
         reporting_rate=_rate(stored["published"], stored["decisions"]),
