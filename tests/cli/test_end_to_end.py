@@ -42,7 +42,7 @@ def test_ingesting_the_city_rejects_exactly_the_planted_rows(city):
 
 
 def test_features_of_the_city_as_of_its_last_day(city, tmp_path):
-    folder, written = city
+    _, written = city
     db, _ = _ingest_all(tmp_path, written["files"])
     out = tmp_path / "features.parquet"
     result = runner.invoke(app, ["features", "--as-of", "2026-06-30", "--db", db,
