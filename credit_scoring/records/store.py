@@ -92,7 +92,9 @@ class Store:
         self.path = Path(path)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The library reports its own progress; DuckDB's bar would print into callers' output.
         self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con.execute("SET enable_progress_bar = false")
         self._migrate(read_only)
 
     def __enter__(self) -> Store:
