@@ -1,0 +1,119 @@
+"""The grade policy (``models/grading.yaml``): from a score to the grade a subject is given.
+
+The authoritative source gives a first grade — the rule scorecard its own bands and conditions,
+a learned model its calibrated probability against the cut-offs. Then, whatever the score, the
+hard overrides that law and policy impose (black list → D; key-attention list, a serious penalty
+or a licence or business action inside its publicity period → no better than C; under three
+years in business → no better than B), and the minimum evidence for A. Every graded subject
+carries its score, probability, grade, source, policy and model versions and the overrides
+applied, so a reviewer can see why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from credit_scoring.models._conditions import GRADES, Strict, Threshold
+from credit_scoring.settings import load_yaml_model, policy_path
+
+__all__ = ["GradingPolicy", "apply_policy", "grade_by_probability", "load_grading_policy"]
+
+Grade = Literal["A", "B", "C", "D"]
+
+
+class Text(Strict):
+    zh: str
+    en: str
+
+
+class Override(Threshold):
+    code: str = Field(pattern=r"^O\d+$")
+    set: Grade | None = None
+    no_better_than: Grade | None = None
+    reason: Text
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Override:
+        if (self.set is None) == (self.no_better_than is None):
+            raise ValueError(f"{self.code}: give exactly one of set and no_better_than")
+        return self
+
+
+class Evidence(Strict):
+    features: tuple[str, ...] = Field(min_length=1)
+    otherwise: Grade
+
+
+class GradingPolicy(Strict):
+    version: str
+    authoritative: Literal["rules", "scorecard", "gbm"]
+    probability_cutoffs: dict[Literal["A", "B", "C"], float]
+    overrides: tuple[Override, ...]
+    evidence_for_a: Evidence
+    publish_grade: bool = False
+
+    @model_validator(mode="after")
+    def _increasing_cutoffs(self) -> GradingPolicy:
+        cut = self.probability_cutoffs
+        if not 0 < cut.get("A", 0) < cut.get("B", 0) < cut.get("C", 0) < 1:
+            raise ValueError("probability_cutoffs must give 0 < A < B < C < 1")
+        return self
+
+    @property
+    def features(self) -> list[str]:
+        names = [o.feature for o in self.overrides] + list(self.evidence_for_a.features)
+        return list(dict.fromkeys(names))
+
+
+def load_grading_policy(path: Path | None = None) -> GradingPolicy:
+    """Load and check ``models/grading.yaml`` (or ``path``)."""
+    return load_yaml_model(path or policy_path("grading.yaml"), GradingPolicy)
+
+
+def grade_by_probability(probability: np.ndarray, policy: GradingPolicy) -> np.ndarray:
+    """A for a probability up to the A cut-off, B up to B's, C up to C's, else D."""
+    cut = policy.probability_cutoffs
+    rank = np.searchsorted([cut["A"], cut["B"], cut["C"]], probability, side="left")
+    return np.asarray(GRADES)[rank]
+
+
+def apply_policy(
+    features: pd.DataFrame,
+    score_grade: pd.Series,
+    policy: GradingPolicy,
+) -> tuple[pd.Series, pd.Series]:
+    """The final grade of each row and the override codes applied to it.
+
+    ``features`` must hold every feature the policy names; ``score_grade`` is the grade the
+    authoritative source gave. An override is listed only where it changed or fixed the grade's
+    ceiling, so a reviewer sees what actually bound.
+    """
+    missing = [f for f in policy.features if f not in features.columns]
+    if missing:
+        raise ValueError(f"the grade policy needs feature(s) {missing}, absent from the table")
+    rank = score_grade.map(GRADES.index).to_numpy()
+    applied: list[list[str]] = [[] for _ in range(len(features))]
+    evidence = (features[list(policy.evidence_for_a.features)].fillna(0) > 0).any(axis=1)
+    no_evidence = (rank == 0) & ~evidence.to_numpy()
+    rank = np.where(no_evidence, GRADES.index(policy.evidence_for_a.otherwise), rank)
+    for i in np.flatnonzero(no_evidence):
+        applied[i].append("EVIDENCE")
+    for override in policy.overrides:
+        met = override.met(features[override.feature])
+        if override.set is not None:
+            target = np.full_like(rank, GRADES.index(override.set))
+            changed = met & (rank != target)
+            rank = np.where(met, target, rank)
+        else:
+            ceiling = GRADES.index(override.no_better_than or "D")
+            changed = met & (rank < ceiling)
+            rank = np.where(met, np.maximum(rank, ceiling), rank)
+        for i in np.flatnonzero(changed):
+            applied[i].append(override.code)
+    grades = pd.Series(np.asarray(GRADES)[rank], index=features.index, name="grade")
+    return grades, pd.Series(applied, index=features.index, name="overrides")
