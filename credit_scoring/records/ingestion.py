@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -321,7 +322,11 @@ def _record_run(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: st
 
 
 def _rejects_path(store: Store, rejects_dir: Path | None, run_id: str) -> Path:
-    return (rejects_dir or store.path.parent / "rejects") / f"{run_id}.rejects.csv"
+    if rejects_dir is None:  # beside the store; an in-memory store has no folder of its own
+        in_memory = str(store.path) == ":memory:"
+        beside = Path(tempfile.gettempdir()) if in_memory else store.path.parent
+        rejects_dir = beside / "rejects"
+    return rejects_dir / f"{run_id}.rejects.csv"
 
 
 def _write_rejects(
