@@ -1,0 +1,94 @@
+"""The three scorers trained together, versioned and registered as one model.
+
+A grade needs the rule scorecard (calibrated), the WoE scorecard and the GBM side by side: the
+grade policy picks the authoritative one and the others are shown as a second opinion. They are
+trained on the same data and registered together, so a model version names all three and the
+feature list and catalog they were trained on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from credit_scoring.features.catalog import Catalog
+from credit_scoring.models.gbm import GBM
+from credit_scoring.models.rules import RuleScorecard
+from credit_scoring.models.scorecard import Scorecard
+
+__all__ = ["SCORERS", "ScorerBundle", "monotone_from_catalog"]
+
+SCORERS = ("rules", "scorecard", "gbm")
+
+
+def monotone_from_catalog(catalog: Catalog, columns: list[str]) -> dict[str, int]:
+    """+1 for features whose higher values are riskier, -1 for safer ones, none for the rest."""
+    sign = {"risk": 1, "safe": -1}
+    return {
+        f.name: sign[f.direction]
+        for f in catalog
+        if f.name in columns and f.direction in sign and f.dtype != "category"
+    }
+
+
+class ScorerBundle(ClassifierMixin, BaseEstimator):
+    """Rule scorecard, WoE scorecard and GBM fitted on one training set.
+
+    ``predict_proba`` is the GBM's (the model the champion rule compares); ``probabilities``
+    gives each scorer's.
+    """
+
+    def __init__(
+        self,
+        features: list[str] | None = None,
+        monotone: dict[str, int] | None = None,
+        trained_as_of: dt.date | None = None,
+        random_state: int = 0,
+        gbm_params: dict[str, Any] | None = None,
+    ) -> None:
+        self.features = features
+        self.monotone = monotone
+        self.trained_as_of = trained_as_of
+        self.random_state = random_state
+        self.gbm_params = gbm_params
+
+    def fit(
+        self, X: pd.DataFrame, y: np.ndarray, eval_set: tuple[pd.DataFrame, np.ndarray]
+    ) -> ScorerBundle:
+        """Fit all three; ``eval_set`` (out of time) serves the GBM's early stopping and
+        calibration."""
+        columns = self.features or list(X.columns)
+        monotone = self.monotone or {}
+        self.rules_ = RuleScorecard().fit(X, y)
+        self.scorecard_ = Scorecard(monotone=monotone).fit(X[columns], y)
+        self.gbm_ = GBM(
+            monotone=monotone, random_state=self.random_state, **(self.gbm_params or {})
+        )
+        self.gbm_.fit(X[columns], y, eval_set=(eval_set[0][columns], eval_set[1]))
+        self.classes_ = self.gbm_.classes_
+        self.features_ = columns
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.gbm_.predict_proba(X[self.features_]))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.gbm_.predict(X[self.features_]))
+
+    def probabilities(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each scorer's probability of an adverse outcome, one column per scorer."""
+        return pd.DataFrame(
+            {
+                "rules": self.rules_.predict_proba(X)[:, 1],
+                "scorecard": self.scorecard_.predict_proba(X[self.features_])[:, 1],
+                "gbm": self.gbm_.predict_proba(X[self.features_])[:, 1],
+            },
+            index=X.index,
+        )
+
+    def scorer(self, name: str) -> Any:
+        return {"rules": self.rules_, "scorecard": self.scorecard_, "gbm": self.gbm_}[name]

@@ -1,0 +1,76 @@
+"""Grade records: from features and the trained scorers to the grade a subject is given.
+
+The authoritative source (``models/grading.yaml``) gives the score and the first grade; the hard
+overrides and the evidence rule then apply; the other scorers ride along as a second opinion.
+Every row carries what a reviewer needs: score, probability, grade, source, policy and model
+versions, and the overrides applied.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from credit_scoring.models.bundle import ScorerBundle
+from credit_scoring.models.grading import GradingPolicy, apply_policy, grade_by_probability
+from credit_scoring.models.rules import RuleScorecard
+
+__all__ = ["GRADE_COLUMNS", "grade_table", "probability_points"]
+
+GRADE_COLUMNS = [
+    "uscc", "grade", "score", "pd", "source", "overrides", "score_grade", "policy_version",
+    "model_version", "rules_points", "rules_grade", "scorecard_pd", "gbm_pd",
+]  # fmt: skip
+
+
+def probability_points(probability: np.ndarray) -> np.ndarray:
+    """Points on the WoE scorecard's scale (600 at odds 50:1 good:bad, 20 more per doubling)."""
+    p = np.clip(probability, 1e-9, 1 - 1e-9)
+    return np.round(600 + 20 / math.log(2) * (np.log((1 - p) / p) - math.log(50)), 1)
+
+
+def grade_table(
+    features: pd.DataFrame,
+    policy: GradingPolicy,
+    bundle: ScorerBundle | None = None,
+    model_version: str = "none",
+) -> pd.DataFrame:
+    """One grade record per row of ``features`` (which has ``uscc`` and the catalog features).
+
+    Without a trained ``bundle`` only the rule scorecard can grade: its probability is left empty.
+    """
+    rules = bundle.rules_ if bundle is not None else RuleScorecard()
+    points = rules.points(features).to_numpy(float)
+    rule_grades = rules.grades(features)
+    second = bundle.probabilities(features) if bundle is not None else None
+    source = policy.authoritative
+    if source == "rules":
+        score, score_grade = points, rule_grades
+        pd_ = second["rules"].to_numpy() if second is not None else np.full(len(features), np.nan)
+    elif second is None:
+        raise ValueError(f"the grade policy's authoritative source is {source!r}: train it first")
+    else:
+        pd_ = second[source].to_numpy()
+        score = probability_points(pd_)
+        score_grade = pd.Series(grade_by_probability(pd_, policy), index=features.index)
+    grades, overrides = apply_policy(features, score_grade, policy)
+    nan = np.full(len(features), np.nan)
+    return pd.DataFrame(
+        {
+            "uscc": features["uscc"].to_numpy(),
+            "grade": grades.to_numpy(),
+            "score": score,
+            "pd": pd_,
+            "source": source,
+            "overrides": [";".join(codes) for codes in overrides],
+            "score_grade": score_grade.to_numpy(),
+            "policy_version": policy.version,
+            "model_version": model_version,
+            "rules_points": points,
+            "rules_grade": rule_grades.to_numpy(),
+            "scorecard_pd": second["scorecard"].to_numpy() if second is not None else nan,
+            "gbm_pd": second["gbm"].to_numpy() if second is not None else nan,
+        }
+    )[GRADE_COLUMNS]
