@@ -24,12 +24,15 @@ from credit_scoring.records.ingestion import Progress as StageProgress
 
 if TYPE_CHECKING:
     from credit_scoring.demo import DemoResult
+    from credit_scoring.models.training import TrainResult
 
 __all__ = [
     "disclosure_table",
     "file_progress",
+    "grade_distribution",
     "ingest_table",
     "print_demo",
+    "print_training",
     "stage_progress",
 ]
 
@@ -166,3 +169,38 @@ def print_demo(console: Console, result: DemoResult) -> None:
         f"Store: {result.db}  ·  ingest {result.seconds['ingest']:.1f} s, "
         f"report {result.seconds['report']:.1f} s"
     )
+
+
+def grade_distribution(counts: pd.Series) -> Table:
+    table = _table("Grades 信用等级")
+    labels = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
+    for header in ("grade", "", "subjects", "share"):
+        table.add_column(header, justify="right" if header in {"subjects", "share"} else "left")
+    total = max(int(counts.sum()), 1)
+    for grade, n in counts.items():
+        table.add_row(str(grade), labels[str(grade)], f"{int(n):,}", f"{int(n) / total:.1%}")
+    return table
+
+
+def print_training(console: Console, result: TrainResult) -> None:
+    """Validation metrics per scorer, adverse rate per grade, and what became of the model."""
+    window = result.data_window
+    console.print(
+        f"Trained on origins {window['train_origins']} ({int(window['train_rows']):,} rows); "
+        f"validated out of time on {window['validation_origin']} → {window['known_by']} "
+        f"({int(window['evaluation_rows']):,} subjects held out)"
+    )
+    table = _table("Validation (12-month adverse outcome)")
+    for header in ("scorer", "AUC", "KS", "Brier"):
+        table.add_column(header, justify="left" if header == "scorer" else "right")
+    for name, values in result.metrics.items():
+        table.add_row(name, f"{values['auc']:.3f}", f"{values['ks']:.3f}", f"{values['brier']:.4f}")
+    console.print(table)
+    rates = _table("Adverse rate by grade")
+    for header in ("grade", "subjects", "adverse rate"):
+        rates.add_column(header, justify="left" if header == "grade" else "right")
+    for grade, row in result.grade_rates.iterrows():
+        rates.add_row(str(grade), f"{int(row['subjects']):,}", _cell(float(row["adverse_rate"])))
+    console.print(rates)
+    role = "champion" if result.champion else "challenger"
+    console.print(f"Model version {result.model_version} is the {role}: {'; '.join(result.notes)}")

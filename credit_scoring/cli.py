@@ -61,7 +61,14 @@ def _print_json(payload: object) -> None:
 
 
 def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
+    return _parse_date(value) if value else None
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date like 2026-06-30") from None
 
 
 @app.command("demo-data")
@@ -191,7 +198,7 @@ def features(
     catalog = catalog if all_attributes else catalog.risk_features()
     started = time.perf_counter()
     with Store(db) as store:
-        frame = build_features(store, catalog, as_of=dt.date.fromisoformat(as_of))
+        frame = build_features(store, catalog, as_of=_parse_date(as_of))
     seconds = time.perf_counter() - started
     summary = {
         "as_of": as_of,
@@ -210,6 +217,70 @@ def features(
     )
     if out:
         console.print(f"written to {out}")
+
+
+Mlruns = Annotated[Path, typer.Option("--mlruns", help="MLflow tracking folder.")]
+
+
+@app.command()
+@_fails_cleanly
+def train(
+    as_of: Annotated[str, typer.Option(help="Train with only what was known on this date.")],
+    db: Db = DEFAULT_DB,
+    mlruns: Mlruns = Path("mlruns"),
+    seed: Annotated[int, typer.Option(help="Random seed of the learned models.")] = 0,
+    origins: Annotated[int, typer.Option(min=1, help="Rolling training origins.")] = 4,
+    as_json: Json = False,
+) -> None:
+    """Fit the three scorers, validate out of time, log to MLflow, crown a better champion."""
+    from credit_scoring.models.tracking import Tracking
+    from credit_scoring.models.training import train as run_training
+
+    with Store(db, read_only=True) as store:
+        result = run_training(
+            store, as_of=_parse_date(as_of), tracking=Tracking(mlruns), seed=seed, origins=origins
+        )
+    if as_json:
+        _print_json(
+            {**result.__dict__, "grade_rates": result.grade_rates.reset_index().to_dict("records")}
+        )
+        return
+    _render.print_training(console, result)
+
+
+@app.command()
+@_fails_cleanly
+def grade(
+    as_of: Annotated[str, typer.Option(help="Grade with only what was known on this date.")],
+    db: Db = DEFAULT_DB,
+    mlruns: Mlruns = Path("mlruns"),
+    out: Annotated[Path, typer.Option(help="Grade records (.csv or .parquet).")] = Path(
+        "data/grades.parquet"
+    ),
+    as_json: Json = False,
+) -> None:
+    """Grade every subject A/B/C/D and write the grade records."""
+    from credit_scoring.features.summary import write_table
+    from credit_scoring.models.scoring import grade_store
+    from credit_scoring.models.tracking import Tracking
+
+    with Store(db, read_only=True) as store:
+        table = grade_store(store, as_of=_parse_date(as_of), tracking=Tracking(mlruns))
+    write_table(table, out)
+    counts = table["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
+    if as_json:
+        _print_json(
+            {
+                "out": out,
+                "subjects": len(table),
+                "grades": counts.to_dict(),
+                "source": table["source"].iloc[0] if len(table) else None,
+                "model_version": table["model_version"].iloc[0] if len(table) else None,
+            }
+        )
+        return
+    console.print(_render.grade_distribution(counts))
+    console.print(f"{len(table):,} grade records written to {out}")
 
 
 @app.command()

@@ -8,16 +8,28 @@ versions, and the overrides applied.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
 import pandas as pd
 
+from credit_scoring.features.catalog import Catalog, load_catalog
+from credit_scoring.features.engine import build_features
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import GradingPolicy, apply_policy, grade_by_probability
+from credit_scoring.models.grading import (
+    GradingPolicy,
+    apply_policy,
+    grade_by_probability,
+    load_grading_policy,
+)
 from credit_scoring.models.rules import RuleScorecard
+from credit_scoring.models.tracking import Tracking
+from credit_scoring.records.store import Store
 
-__all__ = ["GRADE_COLUMNS", "grade_table", "probability_points"]
+MODEL_NAME = "credit-grade"  # the registered model the champion alias lives on
+
+__all__ = ["GRADE_COLUMNS", "MODEL_NAME", "grade_store", "grade_table", "probability_points"]
 
 GRADE_COLUMNS = [
     "uscc", "grade", "score", "pd", "source", "overrides", "score_grade", "policy_version",
@@ -74,3 +86,22 @@ def grade_table(
             "gbm_pd": second["gbm"].to_numpy() if second is not None else nan,
         }
     )[GRADE_COLUMNS]
+
+
+def grade_store(
+    store: Store,
+    *,
+    as_of: dt.date,
+    tracking: Tracking | None = None,
+    policy: GradingPolicy | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Every subject's grade record as of ``as_of``, with the champion model if there is one."""
+    policy = policy or load_grading_policy()
+    catalog = (catalog or load_catalog()).risk_features()
+    features = build_features(store, catalog, as_of=as_of)
+    champion = tracking.champion(MODEL_NAME) if tracking is not None else None
+    if champion is None:
+        return grade_table(features, policy)
+    version, bundle = champion
+    return grade_table(features, policy, bundle, model_version=f"{MODEL_NAME}/{version}")

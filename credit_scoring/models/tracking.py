@@ -8,7 +8,9 @@ into the project's ``mlruns/``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -106,7 +108,8 @@ class Tracking:
 
     def register(self, model_uri: str, name: str, tags: dict[str, str]) -> str:
         """A new registered version of ``name``; returns its version number."""
-        version = mlflow.register_model(model_uri, name, tags=tags)
+        with contextlib.redirect_stderr(io.StringIO()):  # it prints "Successfully registered"
+            version = mlflow.register_model(model_uri, name, tags=tags)
         return str(version.version)
 
     def champion(self, name: str) -> tuple[str, Any] | None:

@@ -31,7 +31,7 @@ from credit_scoring.models.metrics import (
     population_stability_index,
     validation_metrics,
 )
-from credit_scoring.models.scoring import grade_table
+from credit_scoring.models.scoring import MODEL_NAME, grade_table
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.records.store import Store
 from credit_scoring.settings import catalog_dir, policy_path
@@ -39,7 +39,6 @@ from credit_scoring.settings import catalog_dir, policy_path
 __all__ = ["EXPERIMENT", "MODEL_NAME", "TrainResult", "TrainingData", "prepare", "train"]
 
 EXPERIMENT = "credit-grades"
-MODEL_NAME = "credit-grade"
 _NOT_FEATURES = {"uscc", "as_of", "adverse", *LABEL_KINDS}
 
 
