@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# LightGBM's OpenMP threads must wait passively, or they stall each other on 2 shared cores.
+export OMP_WAIT_POLICY ?= passive
 
 .PHONY: install demo test lint bench clean
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +25,10 @@ from credit_scoring.records.contract import TABLES
 from credit_scoring.records.disclosure import disclosure_report
 from credit_scoring.records.ingestion import ingest_file
 from credit_scoring.records.store import DEFAULT_DB, Store
+
+# LightGBM's OpenMP threads spin while waiting; on a shared 2-core machine that stalls training
+# tenfold (NOTES.md). Passive waiting must be chosen before LightGBM loads, so here, at start-up.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 app = typer.Typer(
     help="Tiered public-credit scoring and graded supervision (信用分级分类监管).",
