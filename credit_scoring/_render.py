@@ -165,9 +165,16 @@ def print_demo(console: Console, result: DemoResult) -> None:
         f"in {result.db.parent / 'rejects'}"
     )
     console.print(disclosure_table(result.disclosure))
+    console.rule("[bold]Grades as of the city's last day")
+    print_training(console, result.training)
+    counts = result.grades["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
+    console.print(grade_distribution(counts))
+    seconds = result.seconds
     console.print(
-        f"Store: {result.db}  ·  ingest {result.seconds['ingest']:.1f} s, "
-        f"report {result.seconds['report']:.1f} s"
+        f"Store {result.db}; grades {result.db.parent / 'grades.parquet'}; MLflow "
+        f"{result.db.parent / 'mlruns'}. Seconds: generate {seconds['generate']:.0f}, ingest "
+        f"{seconds['ingest']:.0f}, report {seconds['report']:.0f}, train {seconds['train']:.0f}, "
+        f"grade {seconds['grade']:.0f}"
     )
 
 
