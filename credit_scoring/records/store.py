@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,7 +95,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # The library reports its own progress; DuckDB's bar would print into callers' output.
         self.con = duckdb.connect(str(self.path), read_only=read_only)
-        self.con.execute("SET enable_progress_bar = false")
+        with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets
+            self.con.execute("SET enable_progress_bar = false")
         self._migrate(read_only)
 
     def __enter__(self) -> Store:
