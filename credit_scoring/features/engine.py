@@ -26,7 +26,7 @@ from credit_scoring.features.publicity import PublicityPolicy, load_publicity_po
 from credit_scoring.features.sources import source_sql, sql_date, sql_text
 from credit_scoring.records.store import Store, quote
 
-__all__ = ["build_features", "feature_sql", "provenance"]
+__all__ = ["build_features", "feature_sql", "provenance", "provenance_table"]
 
 _SQL_TYPES = {"int": "BIGINT", "float": "DOUBLE", "category": "VARCHAR"}
 
@@ -37,22 +37,28 @@ def build_features(
     *,
     as_of: dt.date,
     policy: PublicityPolicy | None = None,
+    subjects: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per subject existing at ``as_of``: ``uscc`` then every feature of ``catalog``.
 
     Only what was known on ``as_of`` is read; see :mod:`credit_scoring.features.sources`.
-    Pass ``catalog.risk_features()`` to leave out attributes a grade may not use.
+    Pass ``catalog.risk_features()`` to leave out attributes a grade may not use, and
+    ``subjects`` to compute a few subjects only (the single-subject path of the API).
     """
-    frame = store.con.execute(feature_sql(catalog, as_of, policy or load_publicity_policy())).df()
+    sql = feature_sql(catalog, as_of, policy or load_publicity_policy(), subjects)
+    frame = store.con.execute(sql).df()
     for feature in catalog:
         if feature.dtype == "category":
             frame[feature.name] = frame[feature.name].astype("category")
     return frame
 
 
-def feature_sql(catalog: Catalog, as_of: dt.date, policy: PublicityPolicy) -> str:
+def feature_sql(
+    catalog: Catalog, as_of: dt.date, policy: PublicityPolicy, subjects: list[str] | None = None
+) -> str:
     """The whole query: subjects, then one aggregate per source, left-joined on ``uscc``."""
-    parts = [f"_subjects AS ({source_sql('subjects', as_of, policy)})"]
+    only = _only(subjects)
+    parts = [f"_subjects AS (SELECT * FROM ({source_sql('subjects', as_of, policy)}) {only})"]
     joins, columns = [], []
     for source in SOURCES:
         features = catalog.by_source(source)
@@ -64,7 +70,7 @@ def feature_sql(catalog: Catalog, as_of: dt.date, policy: PublicityPolicy) -> st
         aggregates = ", ".join(f"{_aggregate(f, as_of)} AS {quote(f.name)}" for f in features)
         parts.append(
             f"_{source} AS (SELECT uscc, {aggregates} "
-            f"FROM ({source_sql(source, as_of, policy)}) GROUP BY uscc)"
+            f"FROM ({source_sql(source, as_of, policy)}) {only} GROUP BY uscc)"
         )
         joins.append(f"LEFT JOIN _{source} USING (uscc)")
         columns += [f"{_with_default(f)} AS {quote(f.name)}" for f in features]
@@ -72,6 +78,12 @@ def feature_sql(catalog: Catalog, as_of: dt.date, policy: PublicityPolicy) -> st
     columns.sort(key=lambda c: order[c.rsplit(" AS ", 1)[1].strip('"')])
     select = ", ".join(["_subjects.uscc", *columns])
     return f"WITH {', '.join(parts)} SELECT {select} FROM _subjects {' '.join(joins)} ORDER BY uscc"
+
+
+def _only(subjects: list[str] | None) -> str:
+    if subjects is None:
+        return ""
+    return f"WHERE uscc IN ({', '.join(sql_text(u) for u in subjects) or 'NULL'})"
 
 
 def _condition(source: str, filters: dict[str, tuple[str, ...]] | None) -> str:
@@ -168,3 +180,28 @@ def provenance(
         [uscc],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def provenance_table(
+    store: Store,
+    feature: Feature,
+    *,
+    as_of: dt.date,
+    subjects: list[str] | None = None,
+    policy: PublicityPolicy | None = None,
+) -> dict[str, list[str]]:
+    """:func:`provenance` for many subjects at once: USCC → record ids, newest first."""
+    if feature.source == "subjects":
+        return {}
+    relation = source_sql(feature.source, as_of, policy or load_publicity_policy())
+    where = feature_condition(feature, as_of)
+    if feature.aggregation == "share":
+        where += f" AND ({_condition(feature.source, feature.denominator)})"
+    only = _only(subjects).replace("WHERE", "AND")
+    ids = "list(record_id ORDER BY day DESC, record_id)"
+    if feature.aggregation == "days_since":
+        ids = f"{ids}[1:1]"
+    rows = store.con.execute(
+        f"SELECT uscc, {ids} FROM ({relation}) WHERE {where} {only} GROUP BY uscc"
+    ).fetchall()
+    return {uscc: list(records) for uscc, records in rows}
