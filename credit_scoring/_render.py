@@ -24,6 +24,7 @@ from credit_scoring.records.ingestion import Progress as StageProgress
 
 if TYPE_CHECKING:
     from credit_scoring.demo import DemoResult
+    from credit_scoring.explain.reason_codes import Explanation
     from credit_scoring.models.training import TrainResult
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "grade_distribution",
     "ingest_table",
     "print_demo",
+    "print_explanation",
     "print_training",
     "stage_progress",
 ]
@@ -211,3 +213,32 @@ def print_training(console: Console, result: TrainResult) -> None:
     console.print(rates)
     role = "champion" if result.champion else "challenger"
     console.print(f"Model version {result.model_version} is the {role}: {'; '.join(result.notes)}")
+
+
+def print_explanation(console: Console, explanation: Explanation) -> None:
+    """The reviewer's view: grade, overrides, the reasons with their records, positive factors."""
+    e = explanation
+    probability = "–" if e.pd is None else f"{e.pd:.1%}"
+    console.print(
+        f"[bold]{e.uscc}[/bold]  grade [bold]{e.grade}[/bold] as of {e.as_of}  "
+        f"(source {e.source}, score {e.score:g}, 12-month adverse probability {probability})"
+    )
+    opinion = ", ".join(f"{k} {v}" for k, v in e.second_opinion.items())
+    flag = "  [red]disagree by more than one grade[/red]" if e.disagreement else ""
+    console.print(f"second opinion: {opinion or '–'}{flag}")
+    for title, reasons in (
+        ("Overrides 强制规则", e.overrides),
+        ("Reasons 主要扣分原因", e.reasons),
+    ):
+        if not reasons:
+            continue
+        table = _table(title)
+        for header in ("code", "reason 原因", "weight", "records 依据记录"):
+            table.add_column(header, overflow="fold")
+        for r in reasons:
+            records = ", ".join(r.record_ids[:4]) + (" …" if len(r.record_ids) > 4 else "")
+            table.add_row(r.code, f"{r.text_zh}\n{r.text_en}", f"{r.contribution:.3g}", records)
+        console.print(table)
+    if e.positives:
+        console.print("Positive factors 加分因素: " + "; ".join(r.text_zh for r in e.positives))
+    console.print(f"policy {e.policy_version}, model {e.model_version}")

@@ -290,6 +290,32 @@ def grade(
 
 @app.command()
 @_fails_cleanly
+def explain(
+    uscc: Annotated[str, typer.Argument(help="The subject's unified social credit code.")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Explain as of this date (default today).")
+    ] = None,
+    db: Db = DEFAULT_DB,
+    mlruns: Mlruns = Path("mlruns"),
+    top_k: Annotated[int, typer.Option(min=1, max=20, help="Adverse reasons to show.")] = 4,
+    as_json: Json = False,
+) -> None:
+    """Why a subject has its grade: overrides, top reasons with their records, positive factors."""
+    from credit_scoring.explain.service import explain_from_store
+
+    with Store(db, read_only=True) as store:
+        explanation = explain_from_store(
+            store, uscc.strip().upper(), as_of=_date(as_of) or dt.date.today(),
+            tracking_root=mlruns, top_k=top_k,
+        )  # fmt: skip
+    if as_json:
+        _print_json(explanation.as_dict())
+        return
+    _render.print_explanation(console, explanation)
+
+
+@app.command()
+@_fails_cleanly
 def demo(
     subjects: Annotated[int, typer.Option(min=100, help="Subjects in the city.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,

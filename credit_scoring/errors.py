@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ConfigError", "CreditScoringError", "FileRejected", "SchemaVersionError"]
+__all__ = [
+    "ConfigError",
+    "CreditScoringError",
+    "FileRejected",
+    "SchemaVersionError",
+    "SubjectNotFound",
+]
 
 
 class CreditScoringError(Exception):
@@ -38,3 +44,9 @@ class ConfigError(CreditScoringError):
     """A policy or catalog file is invalid; the message names the file and the key."""
 
     http_status = 500
+
+
+class SubjectNotFound(CreditScoringError):
+    """No subject with that USCC existed at the date asked about."""
+
+    http_status = 404
