@@ -171,6 +171,9 @@ def print_demo(console: Console, result: DemoResult) -> None:
     print_training(console, result.training)
     counts = result.grades["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
     console.print(grade_distribution(counts))
+    if result.example is not None:
+        console.rule("[bold]Why this subject is D")
+        print_explanation(console, result.example)
     seconds = result.seconds
     console.print(
         f"Store {result.db}; grades {result.db.parent / 'grades.parquet'}; MLflow "

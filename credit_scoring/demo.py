@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from credit_scoring.explain.reason_codes import Explanation
+from credit_scoring.explain.service import explain_from_store
 from credit_scoring.features.summary import write_table
 from credit_scoring.models.scoring import grade_store
 from credit_scoring.models.tracking import Tracking
@@ -38,6 +40,7 @@ class DemoResult:
     disclosure: DisclosureReport
     training: TrainResult
     grades: pd.DataFrame
+    example: Explanation | None  # the explanation of one D-grade subject
     seconds: dict[str, float]
 
 
@@ -85,7 +88,13 @@ def run_demo(
         grades = grade_store(store, as_of=DEMO_END, tracking=tracking)
         write_table(grades, workdir / "grades.parquet")
         seconds["grade"] = time.perf_counter() - started
-    return DemoResult(city, db, ingests, report, training, grades, seconds)
+        worst = grades[grades["grade"] == "D"]["uscc"].head(1).tolist()
+        example = (
+            explain_from_store(store, worst[0], as_of=DEMO_END, tracking_root=workdir / "mlruns")
+            if worst
+            else None
+        )
+    return DemoResult(city, db, ingests, report, training, grades, example, seconds)
 
 
 def _stage(on_stage: Callable[[str, float], None] | None, name: str) -> None:

@@ -1,0 +1,87 @@
+"""Reason codes point at the records behind them; one subject on demand equals the batch."""
+
+import datetime as dt
+
+import pytest
+
+from credit_scoring.explain import explain_grades, explain_subject
+from credit_scoring.features import build_features, load_catalog
+from credit_scoring.features.engine import provenance
+from credit_scoring.models.grading import load_grading_policy
+from credit_scoring.models.scoring import grade_table
+from credit_scoring.models.tracking import Tracking
+from credit_scoring.models.training import train
+from credit_scoring.records.ingestion import ingest_directory
+from credit_scoring.records.store import Store
+from credit_scoring.synth import generate_city
+
+AS_OF = dt.date(2026, 9, 30)
+TABLES = {"penalties", "commitments", "complaints", "inspections", "list_entries", "licences"}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("explain")
+    city = generate_city(folder / "files", n_subjects=4000, seed=21, end=AS_OF)
+    store = Store(folder / "credit.duckdb")
+    ingest_directory(store, city.out_dir)
+    tracking = Tracking(folder / "mlruns")
+    train(store, as_of=AS_OF, tracking=tracking, seed=0, origins=2)
+    _, bundle = tracking.champion("credit-grade")
+    catalog, policy = load_catalog().risk_features(), load_grading_policy()
+    features = build_features(store, catalog, as_of=AS_OF)
+    grades = grade_table(features, policy, bundle, model_version="test")
+    explained = explain_grades(
+        store, features, grades, as_of=AS_OF, catalog=catalog, policy=policy, bundle=bundle
+    )
+    yield store, catalog, policy, bundle, {e.uscc: e for e in explained}
+    store.close()
+
+
+def test_every_reason_points_at_records_the_feature_counted(graded):
+    store, catalog, _, _, explained = graded
+    checked = 0
+    for e in [e for e in explained.values() if e.grade in "CD"][:60]:
+        for reason in e.reasons + e.overrides:
+            if not reason.feature or catalog[reason.feature].source == "subjects":
+                continue
+            counted = provenance(store, e.uscc, catalog[reason.feature], as_of=AS_OF)
+            assert reason.record_ids == counted, (e.uscc, reason.code)
+            source = catalog[reason.feature].source
+            for record_id in reason.record_ids:
+                [(owner,)] = store.con.execute(
+                    f"SELECT uscc FROM {source} WHERE record_id = ?", [record_id]
+                ).fetchall()
+                assert owner == e.uscc
+                checked += 1
+    assert checked > 20
+
+
+def test_reasons_are_adverse_largest_first_and_at_most_four(graded):
+    *_, explained = graded
+    for e in explained.values():
+        weights = [r.contribution for r in e.reasons]
+        assert len(weights) <= 4 and all(w > 0 for w in weights)
+        assert weights == sorted(weights, reverse=True)
+        assert all(r.contribution < 0 for r in e.positives)
+
+
+def test_an_override_is_a_reason_with_the_list_entry_behind_it(graded):
+    *_, explained = graded
+    black = [e for e in explained.values() if any(r.code == "O01" for r in e.overrides)]
+    assert black, "the city should hold black-listed subjects"
+    for e in black:
+        assert e.grade == "D"
+        [reason] = [r for r in e.overrides if r.code == "O01"]
+        assert reason.text_zh == "列入严重失信主体名单"
+        assert reason.record_ids and all(r.startswith("MD") for r in reason.record_ids)
+
+
+def test_one_subject_on_demand_equals_the_batch(graded):
+    store, catalog, policy, bundle, explained = graded
+    for uscc in list(explained)[:: max(len(explained) // 25, 1)]:
+        alone = explain_subject(
+            store, uscc, as_of=AS_OF, catalog=catalog, policy=policy, bundle=bundle,
+            model_version="test",
+        )  # fmt: skip
+        assert alone == explained[uscc]
