@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,6 +137,21 @@ class Store:
     def read(self, table: str) -> pa.Table:
         """Every current row of ``table`` as an Arrow table."""
         return self.con.execute(f"SELECT * FROM {quote(table)}").to_arrow_table()
+
+    def add_event(
+        self, table: str, record_id: str, event_type: str, day: dt.date, actor: str, note: str
+    ) -> None:
+        """Append one lifecycle event (objection, repair decision) written by a workflow.
+
+        Identical to an ingested ``record_events`` row, so features treat both alike.
+        """
+        with self.transaction() as con:
+            con.execute(
+                """INSERT INTO record_events VALUES
+                (?, ?, ?, ?, ?, ?, 0, 'workflow', 'workflow', NULL,
+                 md5(concat_ws(chr(31), ?, ?, ?, ?)), 1, now())""",
+                [record_id, table, event_type, day, actor, note, record_id, table, event_type, day],
+            )
 
     def _migrate(self, read_only: bool) -> None:
         if not read_only:

@@ -1,0 +1,119 @@
+"""Workflow state the API writes — objections, repair applications, the audit log — in SQL.
+
+SQLite by default, PostgreSQL by URL, through SQLAlchemy. The audit log is append-only twice
+over: the library offers no way to change an entry, and the database itself refuses an UPDATE or
+DELETE on it (a trigger), so not even a hand-written query through the library can rewrite it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["DEFAULT_URL", "AuditEntry", "Base", "Objection", "RepairApplication", "connect"]
+
+DEFAULT_URL = "sqlite:///data/workflow.db"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Objection(Base):
+    """A subject's objection to one record (异议), and the reviewer's decision."""
+
+    __tablename__ = "objections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    record_table: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(128))
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    flag_due: Mapped[dt.date] = mapped_column(Date)  # flagged within 1 working day
+    decide_due: Mapped[dt.date] = mapped_column(Date)  # decided within 5 working days
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    grade_before: Mapped[str | None] = mapped_column(String(1))
+    grade_after: Mapped[str | None] = mapped_column(String(1))
+
+
+class RepairApplication(Base):
+    """An application for credit repair (信用修复) of one record, its checks and decision."""
+
+    __tablename__ = "repairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    record_table: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(64))
+    applicant: Mapped[str] = mapped_column(String(128))
+    applied_on: Mapped[dt.date] = mapped_column(Date)
+    decide_due: Mapped[dt.date] = mapped_column(Date)
+    fine_paid: Mapped[bool] = mapped_column(Boolean)
+    behaviour_corrected: Mapped[bool] = mapped_column(Boolean)
+    commitment_signed: Mapped[bool] = mapped_column(Boolean)
+    failed_checks: Mapped[str] = mapped_column(Text, default="")  # ";"-separated check codes
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, ineligible, approved…
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    grade_before: Mapped[str | None] = mapped_column(String(1))
+    grade_after: Mapped[str | None] = mapped_column(String(1))
+
+
+class AuditEntry(Base):
+    """Who did what, when, to which subject, with the state before and after (JSON)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    target: Mapped[str] = mapped_column(String(64))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+
+_APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    ],
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql""",
+        "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+        """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+           FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+    ],
+}
+
+
+def connect(url: str = DEFAULT_URL) -> Engine:
+    """An engine with the tables created and the audit log made append-only."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        for statement in _APPEND_ONLY.get(engine.dialect.name, []):
+            connection.execute(text(statement))
+    return engine

@@ -1,0 +1,142 @@
+"""Credit repair (信用修复): an application is checked, then approved or refused.
+
+Eligibility (DOMAIN.md, repair conditions): the record's minimum publicity period under the
+regime in force on its decision date has been served; the fine, if any, is paid; the behaviour
+is corrected; a public credit commitment is signed (declared, or a ``repair`` commitment in the
+store). An application failing a check is refused at once with every failing check named. An
+approved repair stops the record being published and used from the decision date
+(``repair_approved``) and re-grades the subject; everything is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit_scoring.features.publicity import load_publicity_policy
+from credit_scoring.workflows.audit import record as audit
+from credit_scoring.workflows.database import RepairApplication
+from credit_scoring.workflows.objections import AlreadyDecided
+from credit_scoring.workflows.workspace import Workspace
+
+__all__ = ["CHECKS", "apply_for_repair", "decide_repair", "list_repairs", "repair_checks"]
+
+DECIDE_WITHIN = 10  # working days, answered overall (2025 plan)
+CHECKS = {
+    "MIN_PERIOD_NOT_SERVED": "最短公示期未满 / the minimum publicity period is not yet served",
+    "FINE_UNPAID": "罚款未缴清 / the fine is not paid",
+    "NOT_CORRECTED": "失信行为未纠正 / the behaviour is not corrected",
+    "NO_COMMITMENT": "未作出信用修复承诺 / no credit-repair commitment signed",
+}
+
+
+def repair_checks(
+    space: Workspace, record: dict[str, object], table: str, *, today: dt.date,
+    fine_paid: bool, behaviour_corrected: bool, commitment_signed: bool,
+) -> list[str]:  # fmt: skip
+    """The codes of the checks the application fails (empty: eligible)."""
+    failed = []
+    if table == "penalties":
+        policy = load_publicity_policy()
+        decided = record["decision_date"]
+        assert isinstance(decided, dt.date)
+        types = record["penalty_types"] or []
+        tier = policy.tier(str(record["severity"]), types)  # type: ignore[arg-type]
+        months = policy.regime_on(decided).periods[tier].min_months  # type: ignore[index]
+        if decided + relativedelta(months=months) > today:
+            failed.append("MIN_PERIOD_NOT_SERVED")
+        if (record.get("fine_amount") or 0) > 0 and not fine_paid:  # type: ignore[operator]
+            failed.append("FINE_UNPAID")
+    if not behaviour_corrected:
+        failed.append("NOT_CORRECTED")
+    if not (commitment_signed or _repair_commitment(space, str(record["uscc"]), today)):
+        failed.append("NO_COMMITMENT")
+    return failed
+
+
+def _repair_commitment(space: Workspace, uscc: str, today: dt.date) -> bool:
+    row = space.store.con.execute(
+        "SELECT count(*) FROM commitments WHERE uscc = ? AND commitment_type = 'repair' "
+        "AND signed_date <= ?",
+        [uscc, today],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def apply_for_repair(
+    space: Workspace, *, uscc: str, table: str, record_id: str, applicant: str,
+    fine_paid: bool, behaviour_corrected: bool, commitment_signed: bool,
+    today: dt.date | None = None,
+) -> RepairApplication:  # fmt: skip
+    """Record an application and check it; an ineligible one is refused with the failing checks."""
+    today = today or dt.date.today()
+    record = space.record(uscc, table, record_id)
+    failed = repair_checks(
+        space, record, table, today=today, fine_paid=fine_paid,
+        behaviour_corrected=behaviour_corrected, commitment_signed=commitment_signed,
+    )  # fmt: skip
+    with Session(space.engine, expire_on_commit=False) as session:
+        application = RepairApplication(
+            uscc=uscc, record_table=table, record_id=record_id, applicant=applicant,
+            applied_on=today, decide_due=space.add_working_days(today, DECIDE_WITHIN),
+            fine_paid=fine_paid, behaviour_corrected=behaviour_corrected,
+            commitment_signed=commitment_signed, failed_checks=";".join(failed),
+            status="ineligible" if failed else "pending",
+        )  # fmt: skip
+        session.add(application)
+        session.flush()
+        audit(
+            session, actor=applicant, action="repair_applied", uscc=uscc,
+            target=f"repair:{application.id}",
+            after={"record": record_id, "status": application.status, "failed_checks": failed},
+        )  # fmt: skip
+        session.commit()
+    return application
+
+
+def decide_repair(
+    space: Workspace, repair_id: int, *, approve: bool, reviewer: str, note: str,
+    today: dt.date | None = None,
+) -> RepairApplication:  # fmt: skip
+    """Approve (the record stops counting from today, the subject is re-graded) or refuse."""
+    today = today or dt.date.today()
+    with Session(space.engine, expire_on_commit=False) as session:
+        application = session.get(RepairApplication, repair_id)
+        if application is None:
+            raise KeyError(f"no repair application {repair_id}")
+        if application.status != "pending":
+            raise AlreadyDecided(f"repair {repair_id} is {application.status}, not pending")
+        before = space.grade(application.uscc, today)
+        if approve:
+            space.store.add_event(
+                application.record_table, application.record_id, "repair_approved", today,
+                reviewer, note,
+            )  # fmt: skip
+        after = space.grade(application.uscc, today)
+        application.status = "approved" if approve else "refused"
+        application.decided_by, application.decided_on = reviewer, today
+        application.decision_note = note
+        application.grade_before, application.grade_after = before, after
+        audit(
+            session, actor=reviewer, action=f"repair_{application.status}",
+            uscc=application.uscc, target=f"repair:{repair_id}",
+            before={"status": "pending", "grade": before},
+            after={"status": application.status, "grade": after, "note": note},
+        )  # fmt: skip
+        session.commit()
+    return application
+
+
+def list_repairs(
+    space: Workspace, *, status: str | None = None, uscc: str | None = None
+) -> list[RepairApplication]:
+    query = select(RepairApplication).order_by(RepairApplication.id)
+    if status:
+        query = query.where(RepairApplication.status == status)
+    if uscc:
+        query = query.where(RepairApplication.uscc == uscc)
+    with Session(space.engine, expire_on_commit=False) as session:
+        return list(session.scalars(query))
