@@ -35,6 +35,7 @@ __all__ = [
     "print_demo",
     "print_explanation",
     "print_training",
+    "records_table",
     "stage_progress",
 ]
 
@@ -245,3 +246,13 @@ def print_explanation(console: Console, explanation: Explanation) -> None:
     if e.positives:
         console.print("Positive factors 加分因素: " + "; ".join(r.text_zh for r in e.positives))
     console.print(f"policy {e.policy_version}, model {e.model_version}")
+
+
+def records_table(title: str, rows: list[dict[str, object]]) -> Table:
+    """Rows of dicts as a table (objections, repairs)."""
+    table = _table(title)
+    for column in rows[0] if rows else ["(none)"]:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    return table

@@ -6,13 +6,14 @@ with ``--json``, one JSON object on stdout). A failure prints one line saying wh
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -312,6 +313,154 @@ def explain(
         _print_json(explanation.as_dict())
         return
     _render.print_explanation(console, explanation)
+
+
+objection_app = typer.Typer(
+    help="Objections to records (异议): file, decide, list.", no_args_is_help=True
+)
+repair_app = typer.Typer(
+    help="Credit repair (信用修复): apply, decide, list.", no_args_is_help=True
+)
+app.add_typer(objection_app, name="objection")
+app.add_typer(repair_app, name="repair")
+WorkflowDb = Annotated[
+    str, typer.Option("--workflow-db", help="SQLAlchemy URL of the workflow database.")
+]
+
+
+@contextlib.contextmanager
+def _workspace(db: Path, workflow_db: str, mlruns: Path) -> Iterator[Any]:
+    from credit_scoring.workflows import Workspace, connect
+
+    with Store(db) as store:
+        yield Workspace(connect(workflow_db), store, mlruns)
+
+
+def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
+    return [{c: getattr(item, c) for c in columns} for item in items]
+
+
+_OBJECTION_COLUMNS = ["id", "uscc", "record_table", "record_id", "status", "filed_on", "decide_due",
+                      "grade_before", "grade_after"]  # fmt: skip
+_REPAIR_COLUMNS = ["id", "uscc", "record_table", "record_id", "status", "failed_checks",
+                   "applied_on", "grade_before", "grade_after"]  # fmt: skip
+
+
+@objection_app.command("file")
+@_fails_cleanly
+def objection_file(
+    uscc: str, table: str, record_id: str,
+    reason: Annotated[str, typer.Option(help="Why the record is wrong.")],
+    filed_by: Annotated[str, typer.Option(help="The subject or its agent.")],
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
+) -> None:  # fmt: skip
+    """File an objection to one record; it is flagged and gets its deadlines."""
+    from credit_scoring.workflows import file_objection
+
+    with _workspace(db, workflow_db, mlruns) as space:
+        objection = file_objection(space, uscc=uscc, table=table, record_id=record_id,
+                                   reason=reason, filed_by=filed_by)  # fmt: skip
+    _show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection filed")
+
+
+@objection_app.command("decide")
+@_fails_cleanly
+def objection_decide(
+    objection_id: int,
+    upheld: Annotated[bool, typer.Option("--upheld/--rejected", help="The decision.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides.")],
+    note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
+) -> None:  # fmt: skip
+    """Uphold (the record is removed, the subject re-graded) or reject an objection."""
+    from credit_scoring.workflows import decide_objection
+
+    with _workspace(db, workflow_db, mlruns) as space:
+        objection = decide_objection(space, objection_id, upheld=upheld, reviewer=reviewer,
+                                     note=note)  # fmt: skip
+    _show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection decided")
+
+
+@objection_app.command("list")
+@_fails_cleanly
+def objection_list(
+    status: Annotated[str | None, typer.Option(help="pending, upheld or rejected.")] = None,
+    overdue: Annotated[bool, typer.Option(help="Only pending ones past their deadline.")] = False,
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
+) -> None:  # fmt: skip
+    """List objections, or the overdue ones."""
+    from credit_scoring.workflows import list_objections
+
+    with _workspace(db, workflow_db, mlruns) as space:
+        found = list_objections(space, status=status,
+                                overdue_on=dt.date.today() if overdue else None)  # fmt: skip
+    _show(_rows(found, _OBJECTION_COLUMNS), as_json, "Objections")
+
+
+@repair_app.command("apply")
+@_fails_cleanly
+def repair_apply(
+    uscc: str, table: str, record_id: str,
+    applicant: Annotated[str, typer.Option(help="The subject or its agent.")],
+    fine_paid: Annotated[bool, typer.Option(help="The fine is paid.")] = False,
+    corrected: Annotated[bool, typer.Option(help="The behaviour is corrected.")] = False,
+    commitment: Annotated[bool, typer.Option(help="A repair commitment is signed.")] = False,
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
+) -> None:  # fmt: skip
+    """Apply for repair of one record; an ineligible application is refused with its checks."""
+    from credit_scoring.workflows import apply_for_repair
+
+    with _workspace(db, workflow_db, mlruns) as space:
+        application = apply_for_repair(
+            space, uscc=uscc, table=table, record_id=record_id, applicant=applicant,
+            fine_paid=fine_paid, behaviour_corrected=corrected, commitment_signed=commitment,
+        )  # fmt: skip
+    _show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair application")
+
+
+@repair_app.command("decide")
+@_fails_cleanly
+def repair_decide(
+    repair_id: int,
+    approve: Annotated[bool, typer.Option("--approve/--refuse", help="The decision.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides.")],
+    note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
+) -> None:  # fmt: skip
+    """Approve (the record stops counting, the subject is re-graded) or refuse a repair."""
+    from credit_scoring.workflows import decide_repair
+
+    with _workspace(db, workflow_db, mlruns) as space:
+        application = decide_repair(space, repair_id, approve=approve, reviewer=reviewer,
+                                    note=note)  # fmt: skip
+    _show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair decided")
+
+
+@repair_app.command("list")
+@_fails_cleanly
+def repair_list(
+    status: Annotated[str | None, typer.Option(help="pending, ineligible, approved…")] = None,
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
+) -> None:  # fmt: skip
+    """List repair applications."""
+    from credit_scoring.workflows import list_repairs
+
+    with _workspace(db, workflow_db, mlruns) as space:
+        found = list_repairs(space, status=status)
+    _show(_rows(found, _REPAIR_COLUMNS), as_json, "Repair applications")
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
+    if as_json:
+        _print_json(rows)
+        return
+    console.print(_render.records_table(title, rows))
 
 
 @app.command()
