@@ -7,6 +7,7 @@ the file and the key named: ``features/penalties.yaml: penalty_count_365d.window
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,7 +43,17 @@ def read_yaml(path: Path) -> Any:
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:
-    """Parse ``path`` into ``model``; a validation error names the file and the key."""
+    """Parse ``path`` into ``model``; a validation error names the file and the key.
+
+    Loaded once per file version: the result is frozen, and a file edited on disk (a newer
+    modification time) is read again.
+    """
+    stamp = path.stat().st_mtime_ns if path.is_file() else -1
+    return _load_yaml_model(path.resolve(), stamp, model)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_yaml_model(path: Path, stamp: int, model: type[M]) -> M:
     data = read_yaml(path)
     try:
         return model.model_validate(data)
