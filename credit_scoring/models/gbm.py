@@ -230,18 +230,19 @@ class GBM(_TableClassifier):
 
     def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Floats for numeric columns, category codes (NaN when missing or unseen) otherwise."""
-        columns = []
-        for name in frame.columns:
+        # Column-major, filled column by column: LightGBM reads it without a copy, whereas
+        # stacking columns into a row-major matrix cost as much as the prediction itself.
+        matrix = np.empty((len(frame), len(frame.columns)), dtype="float64", order="F")
+        for j, name in enumerate(frame.columns):
             if name in self.categories_:
                 # -1 for missing values and for categories first seen now: both become NaN.
                 values = pd.Index(categorical_values(frame[name]), dtype=object)
-                codes = self.categories_[name].get_indexer(values)
-                codes = codes.astype("float64")
+                codes = self.categories_[name].get_indexer(values).astype("float64")
                 codes[codes < 0] = np.nan
-                columns.append(codes)
+                matrix[:, j] = codes
             else:
-                columns.append(numeric_values(frame[name]))
-        return np.column_stack(columns)
+                matrix[:, j] = numeric_values(frame[name])
+        return matrix
 
     def _split(
         self, matrix: np.ndarray, y01: np.ndarray, eval_set: Any
