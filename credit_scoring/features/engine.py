@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 
@@ -73,7 +74,7 @@ def feature_sql(
             f"FROM ({source_sql(source, as_of, policy)}) {only} GROUP BY uscc)"
         )
         joins.append(f"LEFT JOIN _{source} USING (uscc)")
-        columns += [f"{_with_default(f)} AS {quote(f.name)}" for f in features]
+        columns += [f"{_with_default(f, f'_{source}')} AS {quote(f.name)}" for f in features]
     order = {f.name: i for i, f in enumerate(catalog)}
     columns.sort(key=lambda c: order[c.rsplit(" AS ", 1)[1].strip('"')])
     select = ", ".join(["_subjects.uscc", *columns])
@@ -91,7 +92,7 @@ def _condition(source: str, filters: dict[str, tuple[str, ...]] | None) -> str:
     terms = []
     for column, values in (filters or {}).items():
         if SOURCES[source][column] is BOOLEAN:
-            terms.append(f"{quote(column)} = {values[0]}")  # one boolean value
+            terms.append(f"{quote(column)} IN ({', '.join(values)})")  # true and/or false
         elif column in LIST_COLUMNS:
             listed = ", ".join(sql_text(v) for v in values)
             terms.append(f"list_has_any({quote(column)}, [{listed}])")
@@ -138,12 +139,16 @@ def _aggregate(feature: Feature, as_of: dt.date) -> str:
     raise ValueError(f"aggregation {feature.aggregation!r} is not computed per record")
 
 
-def _with_default(feature: Feature) -> str:
-    value = quote(feature.name)
+def _with_default(feature: Feature, relation: str) -> str:
+    # Qualified: a feature may share its name with a column of the subjects relation.
+    value = f"{relation}.{quote(feature.name)}"
     if feature.aggregation not in {"days_since", "share"}:
         value = f"coalesce({value}, 0)"
     if feature.cap is not None:
-        value = f"least({value}, {feature.cap})"
+        # least() skips NULLs, which would turn "no record" into the cap; an int feature's cap
+        # is rounded down so a count never exceeds it.
+        cap = math.floor(feature.cap) if feature.dtype == "int" else feature.cap
+        value = f"CASE WHEN {value} IS NULL THEN NULL ELSE least({value}, {cap}) END"
     return f"CAST({value} AS {_SQL_TYPES[feature.dtype]})"
 
 

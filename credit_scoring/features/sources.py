@@ -101,7 +101,7 @@ def _commitments(as_of: dt.date, policy: PublicityPolicy) -> str:
                   AND coalesce(verified_date, due_date, signed_date) <= {sql_date(as_of)}
              THEN fulfilment ELSE 'pending' END"""
     return f"""SELECT uscc, record_id, signed_date AS day, commitment_type, domain, status,
-                   status = 'pending' AND due_date < {sql_date(as_of)} AS overdue
+                   coalesce(status = 'pending' AND due_date < {sql_date(as_of)}, false) AS overdue
             FROM (SELECT *, {status} AS status FROM ({known}))"""
 
 
