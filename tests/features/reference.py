@@ -238,7 +238,8 @@ def _value(feature: Feature, facts: list[Row], as_of: dt.date) -> float:
         case other:
             raise ValueError(f"{feature.name}: {other} is not an aggregation over records")
     if feature.cap is not None and not math.isnan(value):
-        value = min(value, feature.cap)
+        # An int feature's cap is rounded down, so the value stays a whole number under it.
+        value = min(value, math.floor(feature.cap) if feature.dtype == "int" else feature.cap)
     return value
 
 

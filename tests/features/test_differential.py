@@ -131,8 +131,7 @@ def test_the_reference_gives_hand_counted_values_on_the_tiny_city(store, city_di
     assert december[restaurant]["subject_age_days"] == 604.0
 
 
-# --- Known deviations of the engine from the rules, each on the smallest city that shows it ----
-# strict: when the engine is fixed the test passes, fails as XPASS, and its mark must go.
+# --- Engine bugs these tests found (since fixed), each on the smallest city that shows it -------
 
 SHOP = "91350200776049653A"
 AS_OF = dt.date(2025, 6, 30)
@@ -203,12 +202,12 @@ def test_an_int_feature_never_exceeds_its_cap():
          "result": "compliant"}
         for i in range(2)
     ]  # fmt: skip
-    got, _ = _one_feature(
+    got, want = _one_feature(
         {"inspections": inspections}, name="capped", source="inspections", aggregation="count",
         cap=1.5, dtype="int",
     )  # fmt: skip
-    # Then the value is at most the cap
-    assert got <= 1.5
+    # Then the value is the cap rounded down, a whole number under it
+    assert (got, want) == (1, 1)
 
 
 @pytest.mark.parametrize("name", ["status", "day", "registered_date"])
