@@ -42,13 +42,17 @@ def child(db: Path, mlruns: Path) -> None:
     total = time.perf_counter() - started
     X = features[bundle.features_]
     gbm = bundle.gbm_
-    started = time.perf_counter()
-    ours = gbm.predict_proba(X)
-    scoring = time.perf_counter() - started
     matrix = gbm._matrix(gbm._checked_frame(X))  # the matrix our path builds, timed apart
-    started = time.perf_counter()
-    gbm.booster_.predict(matrix, raw_score=True)
-    bare = time.perf_counter() - started
+    gbm.predict_proba(X.head(1000))  # both warmed up, then the best of three runs each
+    gbm.booster_.predict(matrix[:1000], raw_score=True)
+    scoring, bare = float("inf"), float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        ours = gbm.predict_proba(X)
+        scoring = min(scoring, time.perf_counter() - started)
+        started = time.perf_counter()
+        gbm.booster_.predict(matrix, raw_score=True)
+        bare = min(bare, time.perf_counter() - started)
     counts = grades["grade"].value_counts().sort_index().to_dict()
     print(json.dumps({
         "subjects": len(grades), "features_s": feature_seconds, "total_s": total,

@@ -101,6 +101,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
 
     A column that arrives as text at prediction time is converted if every value is a number.
     """
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+        return series.to_numpy(dtype="float64")  # plain numpy ints: no missing, no infinity
     if not (ptypes.is_numeric_dtype(series.dtype) or ptypes.is_bool_dtype(series.dtype)):
         converted = pd.to_numeric(series, errors="coerce")
         bad = converted.isna() & series.notna()
