@@ -98,6 +98,9 @@ class Store:
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets
             self.con.execute("SET enable_progress_bar = false")
+        # Every query that needs an order says ORDER BY; without the guarantee DuckDB inserts a
+        # million ingested rows a third faster.
+        self.con.execute("SET preserve_insertion_order = false")
         self._migrate(read_only)
 
     def __enter__(self) -> Store:
