@@ -32,9 +32,9 @@ STORE = Store(":memory:")  # reloaded for every city: creating a schema costs mo
 _DAY = dt.timedelta(days=1)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    case=cities_and_days(most=3),
+    case=cities_and_days(most=2),
     extra=random_catalogs(most=6),
     rnd=st.randoms(use_true_random=False),
 )
@@ -50,8 +50,9 @@ def test_rewriting_what_happened_after_as_of_changes_no_feature(case, extra, rnd
         note(f"as_of {as_of}, rewritten: {rewritten}")
         # When its features are computed at as_of
         after = build_features(load_city(rewritten, STORE), catalog, as_of=as_of, policy=POLICY)
-        # Then they are those of the city as it was
-        pd.testing.assert_frame_equal(after, before[as_of], check_exact=True)
+        # Then they are those of the city as it was (floats to 1e-12: without an insertion
+        # order, DuckDB may add the same terms in another order)
+        pd.testing.assert_frame_equal(after, before[as_of], check_exact=False, rtol=1e-12, atol=0)
 
 
 def rewrite_the_future(city: City, as_of: dt.date, rnd: random.Random) -> City:
