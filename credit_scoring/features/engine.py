@@ -47,10 +47,14 @@ def build_features(
     ``subjects`` to compute a few subjects only (the single-subject path of the API).
     """
     sql = feature_sql(catalog, as_of, policy or load_publicity_policy(), subjects)
-    # A relation fetched through Arrow: ten times faster than DuckDB's own DataFrame conversion
-    # on a wide result. Its own cursor, so no result left open on the connection gets in the way.
-    with store.con.cursor() as cursor:
-        frame = cursor.sql(sql).to_arrow_table().to_pandas()
+    if subjects is not None:  # a few rows: the plain path has the least fixed cost
+        frame = store.con.execute(sql).df()
+    else:
+        # A relation fetched through Arrow: ten times faster than DuckDB's own DataFrame
+        # conversion on a wide result. Its own cursor, so no result left open on the connection
+        # gets in the way.
+        with store.con.cursor() as cursor:
+            frame = cursor.sql(sql).to_arrow_table().to_pandas()
     for feature in catalog:
         if feature.dtype == "category":
             frame[feature.name] = frame[feature.name].astype("category")
