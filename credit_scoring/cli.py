@@ -26,6 +26,7 @@ from credit_scoring.records.contract import TABLES
 from credit_scoring.records.disclosure import disclosure_report
 from credit_scoring.records.ingestion import ingest_file
 from credit_scoring.records.store import DEFAULT_DB, Store
+from credit_scoring.workflows.database import DEFAULT_URL
 
 # LightGBM's OpenMP threads spin while waiting; on a shared 2-core machine that stalls training
 # tenfold (NOTES.md). Passive waiting must be chosen before LightGBM loads, so here, at start-up.
@@ -352,7 +353,7 @@ def objection_file(
     uscc: str, table: str, record_id: str,
     reason: Annotated[str, typer.Option(help="Why the record is wrong.")],
     filed_by: Annotated[str, typer.Option(help="The subject or its agent.")],
-    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = DEFAULT_URL,
     mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
 ) -> None:  # fmt: skip
     """File an objection to one record; it is flagged and gets its deadlines."""
@@ -371,7 +372,7 @@ def objection_decide(
     upheld: Annotated[bool, typer.Option("--upheld/--rejected", help="The decision.")],
     reviewer: Annotated[str, typer.Option(help="Who decides.")],
     note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
-    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = DEFAULT_URL,
     mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
 ) -> None:  # fmt: skip
     """Uphold (the record is removed, the subject re-graded) or reject an objection."""
@@ -388,7 +389,7 @@ def objection_decide(
 def objection_list(
     status: Annotated[str | None, typer.Option(help="pending, upheld or rejected.")] = None,
     overdue: Annotated[bool, typer.Option(help="Only pending ones past their deadline.")] = False,
-    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = DEFAULT_URL,
     mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
 ) -> None:  # fmt: skip
     """List objections, or the overdue ones."""
@@ -408,7 +409,7 @@ def repair_apply(
     fine_paid: Annotated[bool, typer.Option(help="The fine is paid.")] = False,
     corrected: Annotated[bool, typer.Option(help="The behaviour is corrected.")] = False,
     commitment: Annotated[bool, typer.Option(help="A repair commitment is signed.")] = False,
-    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = DEFAULT_URL,
     mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
 ) -> None:  # fmt: skip
     """Apply for repair of one record; an ineligible application is refused with its checks."""
@@ -429,7 +430,7 @@ def repair_decide(
     approve: Annotated[bool, typer.Option("--approve/--refuse", help="The decision.")],
     reviewer: Annotated[str, typer.Option(help="Who decides.")],
     note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
-    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = DEFAULT_URL,
     mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
 ) -> None:  # fmt: skip
     """Approve (the record stops counting, the subject is re-graded) or refuse a repair."""
@@ -445,7 +446,7 @@ def repair_decide(
 @_fails_cleanly
 def repair_list(
     status: Annotated[str | None, typer.Option(help="pending, ineligible, approved…")] = None,
-    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = "sqlite:///data/workflow.db",
+    db: Db = DEFAULT_DB, workflow_db: WorkflowDb = DEFAULT_URL,
     mlruns: Mlruns = Path("mlruns"), as_json: Json = False,
 ) -> None:  # fmt: skip
     """List repair applications."""

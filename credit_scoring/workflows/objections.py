@@ -65,12 +65,9 @@ def decide_objection(
             raise KeyError(f"no objection {objection_id}")
         if objection.status != "pending":
             raise AlreadyDecided(f"objection {objection_id} was already {objection.status}")
-        before = space.grade(objection.uscc, today)
         kind = "objection_upheld" if upheld else "objection_rejected"
-        space.store.add_event(
-            objection.record_table, objection.record_id, kind, today, reviewer, note
-        )
-        after = space.grade(objection.uscc, today)
+        event = (objection.record_table, objection.record_id, kind, reviewer, note)
+        before, after = space.regrade(objection.uscc, today, event)
         objection.status = "upheld" if upheld else "rejected"
         objection.decided_by, objection.decided_on, objection.decision_note = reviewer, today, note
         objection.grade_before, objection.grade_after = before, after

@@ -109,13 +109,8 @@ def decide_repair(
             raise KeyError(f"no repair application {repair_id}")
         if application.status != "pending":
             raise AlreadyDecided(f"repair {repair_id} is {application.status}, not pending")
-        before = space.grade(application.uscc, today)
-        if approve:
-            space.store.add_event(
-                application.record_table, application.record_id, "repair_approved", today,
-                reviewer, note,
-            )  # fmt: skip
-        after = space.grade(application.uscc, today)
+        event = (application.record_table, application.record_id, "repair_approved", reviewer, note)
+        before, after = space.regrade(application.uscc, today, event if approve else None)
         application.status = "approved" if approve else "refused"
         application.decided_by, application.decided_on = reviewer, today
         application.decision_note = note

@@ -35,6 +35,16 @@ class Workspace:
             self.store, uscc, as_of=day, tracking_root=self.tracking_root
         ).grade
 
+    def regrade(
+        self, uscc: str, day: dt.date, event: tuple[str, str, str, str, str] | None
+    ) -> tuple[str, str]:
+        """The grade before and after appending ``event`` (table, record, type, actor, note)."""
+        before = self.grade(uscc, day)
+        if event is not None:
+            table, record_id, event_type, actor, note = event
+            self.store.add_event(table, record_id, event_type, day, actor, note)
+        return before, self.grade(uscc, day)
+
     def record(self, uscc: str, table: str, record_id: str) -> dict[str, object]:
         """The stored record, checked to belong to ``uscc``."""
         if table not in RECORD_TABLES:
