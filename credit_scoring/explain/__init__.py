@@ -6,5 +6,18 @@ from credit_scoring.explain.reason_codes import (
     explain_grades,
     explain_subject,
 )
+from credit_scoring.explain.table import (
+    EXPLANATION_COLUMNS,
+    explanation_from_row,
+    explanation_table,
+)
 
-__all__ = ["Explanation", "Reason", "explain_grades", "explain_subject"]
+__all__ = [
+    "EXPLANATION_COLUMNS",
+    "Explanation",
+    "Reason",
+    "explain_grades",
+    "explain_subject",
+    "explanation_from_row",
+    "explanation_table",
+]

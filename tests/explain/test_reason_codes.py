@@ -4,7 +4,13 @@ import datetime as dt
 
 import pytest
 
-from credit_scoring.explain import explain_grades, explain_subject
+from credit_scoring.explain import (
+    EXPLANATION_COLUMNS,
+    explain_grades,
+    explain_subject,
+    explanation_from_row,
+    explanation_table,
+)
 from credit_scoring.features import build_features, load_catalog
 from credit_scoring.features.engine import provenance
 from credit_scoring.models.grading import load_grading_policy
@@ -85,3 +91,12 @@ def test_one_subject_on_demand_equals_the_batch(graded):
             model_version="test",
         )  # fmt: skip
         assert alone == explained[uscc]
+
+
+def test_the_explanation_table_round_trips_every_explanation(graded):
+    *_, explained = graded
+    table = explanation_table(explained.values())
+    assert table.columns.tolist() == EXPLANATION_COLUMNS
+    assert len(table) == len(explained)
+    for row in table.to_dict("records"):
+        assert explanation_from_row(row) == explained[row["uscc"]]
