@@ -23,6 +23,7 @@ import math
 import pandas as pd
 
 from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
+from credit_scoring.features.online import features_of_subjects
 from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import source_sql, sql_date, sql_text
 from credit_scoring.records.store import Store, quote
@@ -46,27 +47,26 @@ def build_features(
     Pass ``catalog.risk_features()`` to leave out attributes a grade may not use, and
     ``subjects`` to compute a few subjects only (the single-subject path of the API).
     """
-    sql = feature_sql(catalog, as_of, policy or load_publicity_policy(), subjects)
-    if subjects is not None:  # a few rows: the plain path has the least fixed cost
-        frame = store.con.execute(sql).df()
-    else:
-        # A relation fetched through Arrow: ten times faster than DuckDB's own DataFrame
-        # conversion on a wide result. Its own cursor, so no result left open on the connection
-        # gets in the way.
-        with store.con.cursor() as cursor:
-            frame = cursor.sql(sql).to_arrow_table().to_pandas()
+    policy = policy or load_publicity_policy()
+    if subjects is not None:  # a few rows: planning the SQL would cost more than computing them
+        frame, _ = features_of_subjects(
+            store, catalog, as_of=as_of, subjects=subjects, policy=policy
+        )
+        return frame
+    sql = feature_sql(catalog, as_of, policy)
+    # A relation fetched through Arrow: ten times faster than DuckDB's own DataFrame conversion
+    # on a wide result. Its own cursor, so no result left open on the connection gets in the way.
+    with store.con.cursor() as cursor:
+        frame = cursor.sql(sql).to_arrow_table().to_pandas()
     for feature in catalog:
         if feature.dtype == "category":
             frame[feature.name] = frame[feature.name].astype("category")
     return frame
 
 
-def feature_sql(
-    catalog: Catalog, as_of: dt.date, policy: PublicityPolicy, subjects: list[str] | None = None
-) -> str:
+def feature_sql(catalog: Catalog, as_of: dt.date, policy: PublicityPolicy) -> str:
     """The whole query: subjects, then one aggregate per source, left-joined on ``uscc``."""
-    only = _only(subjects)
-    parts = [f"_subjects AS (SELECT * FROM ({source_sql('subjects', as_of, policy)}) {only})"]
+    parts = [f"_subjects AS ({source_sql('subjects', as_of, policy)})"]
     joins, columns = [], []
     for source in SOURCES:
         features = catalog.by_source(source)
@@ -78,7 +78,7 @@ def feature_sql(
         aggregates = ", ".join(f"{_aggregate(f, as_of)} AS {quote(f.name)}" for f in features)
         parts.append(
             f"_{source} AS (SELECT uscc, {aggregates} "
-            f"FROM ({source_sql(source, as_of, policy)}) {only} GROUP BY uscc)"
+            f"FROM ({source_sql(source, as_of, policy)}) GROUP BY uscc)"
         )
         joins.append(f"LEFT JOIN _{source} USING (uscc)")
         columns += [f"{_with_default(f, f'_{source}')} AS {quote(f.name)}" for f in features]
