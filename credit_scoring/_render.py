@@ -24,7 +24,7 @@ from credit_scoring.records.ingestion import Progress as StageProgress
 
 if TYPE_CHECKING:
     from credit_scoring.demo import DemoResult
-    from credit_scoring.explain.reason_codes import Explanation
+    from credit_scoring.explain.explanation import Explanation
     from credit_scoring.models.training import TrainResult
 
 __all__ = [

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from credit_scoring.explain.reason_codes import Explanation
+from credit_scoring.explain.explanation import Explanation
 from credit_scoring.explain.service import explain_from_store
 from credit_scoring.features.summary import write_table
 from credit_scoring.models.scoring import grade_store

@@ -1,16 +1,13 @@
 """Explanations: reason codes from rule points, scorecard points or SHAP, with their records."""
 
-from credit_scoring.explain.reason_codes import (
+from credit_scoring.explain.explanation import (
+    EXPLANATION_COLUMNS,
     Explanation,
     Reason,
-    explain_grades,
-    explain_subject,
-)
-from credit_scoring.explain.table import (
-    EXPLANATION_COLUMNS,
     explanation_from_row,
     explanation_table,
 )
+from credit_scoring.explain.reason_codes import explain_grades, explain_subject, explain_table
 
 __all__ = [
     "EXPLANATION_COLUMNS",
@@ -18,6 +15,7 @@ __all__ = [
     "Reason",
     "explain_grades",
     "explain_subject",
+    "explain_table",
     "explanation_from_row",
     "explanation_table",
 ]

@@ -11,20 +11,35 @@ catalog's Chinese and English text, the feature's value and the ids of the recor
 counted. Overrides the grade policy applied come first, with the records that triggered them;
 positive factors are listed apart; the other scorers' grades are a second opinion, flagged when
 one is more than a grade away.
+
+One builder, :func:`explain_table`, serves a million subjects and one alike: contributions and
+their ranking are whole-matrix numpy, the records behind the reasons come from one query per
+source (or, for the on-demand path, from the rows the features were computed from), and each
+reason's JSON is assembled from fragments cached per (feature, value), since most subjects share
+their values. :func:`explain_grades` and :func:`explain_subject` read that table back as
+:class:`Explanation` objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import json
+from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring as _quoted
 
 import numpy as np
 import pandas as pd
 
 from credit_scoring.errors import SubjectNotFound
+from credit_scoring.explain.explanation import (
+    EXPLANATION_COLUMNS,
+    Explanation,
+    explanation_from_row,
+)
 from credit_scoring.features.catalog import Catalog, Feature
-from credit_scoring.features.engine import build_features, provenance_table
+from credit_scoring.features.engine import provenance_of_pairs
+from credit_scoring.features.online import features_of_subjects
+from credit_scoring.features.publicity import load_publicity_policy
 from credit_scoring.models._conditions import GRADES
 from credit_scoring.models.bundle import ScorerBundle
 from credit_scoring.models.grading import GradingPolicy, grade_by_probability
@@ -32,38 +47,66 @@ from credit_scoring.models.rules import RuleScorecard, load_rule_policy
 from credit_scoring.models.scoring import grade_table
 from credit_scoring.records.store import Store
 
-__all__ = ["Explanation", "Reason", "explain_grades", "explain_subject"]
+__all__ = ["explain_grades", "explain_subject", "explain_table"]
+
+Records = Mapping[tuple[str, str], Iterable[str]]  # (uscc, feature) -> record ids, newest first
+_NO_EVIDENCE = ("无足以评为A级的守信记录", "no record showing compliance, so not A")
 
 
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    feature: str
-    text_zh: str
-    text_en: str
-    value: Any
-    contribution: float
-    record_ids: list[str] = field(default_factory=list)
+def explain_table(
+    store: Store,
+    features: pd.DataFrame,
+    grades: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    catalog: Catalog,
+    policy: GradingPolicy,
+    bundle: ScorerBundle | None,
+    top_k: int = 4,
+    records: Records | None = None,
+) -> pd.DataFrame:
+    """The explanation of every row of ``grades`` (``grade_table`` on ``features``) as a table.
 
-
-@dataclass(frozen=True)
-class Explanation:
-    uscc: str
-    as_of: dt.date
-    grade: str
-    source: str
-    score: float
-    pd: float | None
-    overrides: list[Reason]
-    reasons: list[Reason]
-    positives: list[Reason]
-    second_opinion: dict[str, str]
-    disagreement: bool
-    policy_version: str
-    model_version: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    Columns are :data:`~credit_scoring.explain.EXPLANATION_COLUMNS`, rows in the order of
+    ``grades``. ``records`` gives the record ids behind each (subject, feature) when the caller
+    already has them; otherwise they are read from the store for the pairs the reasons name.
+    """
+    contributions = _contributions(features, policy.authoritative, bundle)
+    names = contributions.columns.tolist()
+    values = contributions.to_numpy(dtype=float)
+    adverse, positive = _top(values, top_k, adverse=True), _top(values, top_k, adverse=False)
+    usccs = features["uscc"].astype(str).tolist()
+    overrides = grades["overrides"].astype(str).tolist()
+    if records is None:
+        wanted = _wanted_pairs(usccs, names, adverse, overrides, policy)
+        known = wanted["feature"].isin([f.name for f in catalog])
+        records = provenance_of_pairs(store, catalog, wanted[known], as_of=as_of)
+    fragments = _Fragments(catalog, policy, features)
+    reasons, positives, applied = [], [], []
+    # Plain Python lists: a million rows are walked once, and numpy scalars cost per access.
+    adverse_rows, positive_rows = _pairs(values, adverse), _pairs(values, positive)
+    for i, uscc in enumerate(usccs):
+        reasons.append(fragments.reasons(i, adverse_rows[i], names, uscc, records))
+        positives.append(fragments.positives(i, positive_rows[i], names))
+        applied.append(fragments.overrides(i, overrides[i], uscc, records))
+    opinions, disagreement = _second_opinions(grades, policy)
+    return pd.DataFrame(
+        {
+            "uscc": usccs,
+            "as_of": as_of,
+            "grade": grades["grade"].astype(str).to_numpy(),
+            "source": grades["source"].astype(str).to_numpy(),
+            "score": grades["score"].to_numpy(dtype=float),
+            "pd": grades["pd"].to_numpy(dtype=float),
+            "policy_version": grades["policy_version"].astype(str).to_numpy(),
+            "model_version": grades["model_version"].astype(str).to_numpy(),
+            "disagreement": disagreement,
+            "overrides": applied,
+            "reasons": reasons,
+            "positives": positives,
+            "second_opinion": opinions,
+        }
+    )[EXPLANATION_COLUMNS]
 
 
 def explain_grades(
@@ -77,43 +120,38 @@ def explain_grades(
     bundle: ScorerBundle | None,
     top_k: int = 4,
 ) -> list[Explanation]:
-    """One explanation per row of ``grades`` (the output of ``grade_table`` on ``features``)."""
-    contributions = _contributions(features, policy.authoritative, bundle)
-    adverse = _top(contributions, top_k, adverse=True)
-    positive = _top(contributions, top_k, adverse=False)
-    subjects = features["uscc"].tolist()
-    needed = {f for row in adverse for f, _ in row} | _override_features(grades, policy)
-    records = {
-        name: provenance_table(store, catalog[name], as_of=as_of, subjects=subjects)
-        for name in needed
-        if name in {f.name for f in catalog}
-    }
-    opinions = _second_opinions(features, policy, bundle)
-    explanations = []
-    for i, row in enumerate(grades.to_dict("records")):
-        uscc = str(row["uscc"])
-        values = features.iloc[i]
-        explanations.append(
-            Explanation(
-                uscc=uscc,
-                as_of=as_of,
-                grade=str(row["grade"]),
-                source=str(row["source"]),
-                score=float(row["score"]),
-                pd=_plain(row["pd"]),
-                overrides=_override_reasons(str(row["overrides"]), policy, values, records, uscc),
-                reasons=[
-                    _reason(catalog, name, values, points, records.get(name, {}).get(uscc, []))
-                    for name, points in adverse[i]
-                ],
-                positives=[_positive(catalog, n, values, points) for n, points in positive[i]],
-                second_opinion=opinions[i],
-                disagreement=_disagree(str(row["grade"]), opinions[i]),
-                policy_version=str(row["policy_version"]),
-                model_version=str(row["model_version"]),
-            )
-        )
-    return explanations
+    """One :class:`Explanation` per row of ``grades``: :func:`explain_table`, read back."""
+    table = explain_table(
+        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
+        top_k=top_k,
+    )  # fmt: skip
+    return [explanation_from_row(row) for row in table.to_dict("records")]
+
+
+def explain_subject(
+    store: Store,
+    uscc: str,
+    *,
+    as_of: dt.date,
+    catalog: Catalog,
+    policy: GradingPolicy,
+    bundle: ScorerBundle | None,
+    model_version: str = "none",
+    top_k: int = 4,
+) -> Explanation:
+    """Grade and explain one subject from the store on demand; equals the batch result."""
+    features, counted = features_of_subjects(
+        store, catalog, as_of=as_of, subjects=[uscc], policy=load_publicity_policy()
+    )
+    if features.empty:
+        raise SubjectNotFound(f"no subject {uscc} registered by {as_of}")
+    grades = grade_table(features, policy, bundle, model_version=model_version)
+    records = {(uscc, name): ids for name, ids in counted.get(uscc, {}).items() if ids}
+    table = explain_table(
+        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
+        top_k=top_k, records=records,
+    )  # fmt: skip
+    return explanation_from_row(table.iloc[0])
 
 
 def _contributions(
@@ -131,136 +169,171 @@ def _contributions(
     return bundle.gbm_.contributions(X).drop(columns=["base_value"], errors="ignore")
 
 
-def _top(contributions: pd.DataFrame, k: int, *, adverse: bool) -> list[list[tuple[str, float]]]:
-    values = contributions.to_numpy(dtype=float)
+def _top(values: np.ndarray, k: int, *, adverse: bool) -> np.ndarray:
+    """Per row, the columns of its ``k`` largest adverse (or favourable) contributions, largest
+    first; -1 pads rows with fewer. Ties keep column order."""
     signed = values if adverse else -values
     order = np.argsort(-signed, axis=1, kind="stable")[:, :k]
-    names = contributions.columns.to_numpy()
-    rows = []
-    for i, columns in enumerate(order):
-        rows.append([(str(names[j]), float(values[i, j])) for j in columns if signed[i, j] > 1e-9])
-    return rows
+    kept = np.take_along_axis(signed, order, axis=1) > 1e-9
+    return np.where(kept, order, -1)
 
 
-def _reason(
-    catalog: Catalog, name: str, values: pd.Series, contribution: float, record_ids: list[str]
-) -> Reason:
-    feature = catalog[name]
-    shown = _shown(feature, values[name])
-    return Reason(
-        code=f"RC_{name.upper()}",
-        feature=name,
-        text_zh=feature.reason.zh.format(value=shown),
-        text_en=feature.reason.en.format(value=shown),
-        value=_plain(values[name]),
-        contribution=round(contribution, 6),
-        record_ids=record_ids,
-    )
+def _pairs(values: np.ndarray, chosen: np.ndarray) -> list[list[tuple[int, float]]]:
+    """Per row, (column, contribution) of its chosen columns, skipping the -1 padding."""
+    picked = np.take_along_axis(values, np.maximum(chosen, 0), axis=1).tolist()
+    return [
+        [(j, v) for j, v in zip(columns, row, strict=True) if j >= 0]
+        for columns, row in zip(chosen.tolist(), picked, strict=True)
+    ]
 
 
-def _positive(catalog: Catalog, name: str, values: pd.Series, contribution: float) -> Reason:
-    """A factor in the subject's favour, described rather than phrased as a fault."""
-    feature = catalog[name]
-    shown = _shown(feature, values[name])
-    return Reason(
-        code=f"RC_{name.upper()}",
-        feature=name,
-        text_zh=f"{feature.description.zh}：{shown}",
-        text_en=f"{feature.description.en}: {shown}",
-        value=_plain(values[name]),
-        contribution=round(contribution, 6),
-    )
+def _wanted_pairs(
+    usccs: list[str],
+    names: list[str],
+    adverse: np.ndarray,
+    overrides: list[str],
+    policy: GradingPolicy,
+) -> pd.DataFrame:
+    """The (subject, feature) pairs whose records the explanations show."""
+    rows, columns = np.nonzero(adverse >= 0)
+    subjects = np.asarray(usccs, dtype=object)
+    features = np.asarray(names, dtype=object)[adverse[rows, columns]]
+    pairs = [pd.DataFrame({"uscc": subjects[rows], "feature": features})]
+    by_code = {o.code: o.feature for o in policy.overrides}
+    extra = [
+        (uscc, by_code[code])
+        for uscc, codes in zip(usccs, overrides, strict=True)
+        if codes
+        for code in codes.split(";")
+        if code in by_code
+    ]
+    pairs.append(pd.DataFrame(extra, columns=["uscc", "feature"]))
+    return pd.concat(pairs, ignore_index=True).drop_duplicates()
 
 
-def _plain(value: Any) -> Any:
+class _Fragments:
+    """Each reason's JSON, built from parts cached by (feature, value): their text is the same
+    for every subject with that value, and most subjects share their values."""
+
+    def __init__(self, catalog: Catalog, policy: GradingPolicy, features: pd.DataFrame) -> None:
+        self.catalog = catalog
+        self.by_code = {o.code: o for o in policy.overrides}
+        self.features = features
+        self._values: dict[str, tuple[np.ndarray, list[object]]] = {}
+        self._heads: dict[tuple[str, str, int], str] = {}
+
+    def reasons(self, i: int, found: list[tuple[int, float]], names: list[str], uscc: str,
+                records: Records) -> str:  # fmt: skip
+        parts = [
+            _line(self._head("reason", names[j], i), points, records.get((uscc, names[j]), ()))
+            for j, points in found
+        ]
+        return "[" + ", ".join(parts) + "]"
+
+    def positives(self, i: int, kept: list[tuple[int, float]], names: list[str]) -> str:
+        parts = [_line(self._head("positive", names[j], i), points, ()) for j, points in kept]
+        return "[" + ", ".join(parts) + "]"
+
+    def overrides(self, i: int, codes: str, uscc: str, records: Records) -> str:
+        parts = []
+        for code in filter(None, codes.split(";")):
+            if code == "EVIDENCE":
+                parts.append(_line(_head_json(code, "", *_NO_EVIDENCE, None), 0.0, ()))
+                continue
+            name = self.by_code[code].feature
+            head = self._head(code, name, i)
+            parts.append(_line(head, 0.0, records.get((uscc, name), ())))
+        return "[" + ", ".join(parts) + "]"
+
+    def _head(self, kind: str, name: str, i: int) -> str:
+        codes, values = self._distinct(name)
+        code = int(codes[i]) if len(codes) else -1
+        key = (kind, name, code)
+        head = self._heads.get(key)
+        if head is None:
+            value = values[code] if code >= 0 else None
+            head = self._heads[key] = self._build_head(kind, name, value)
+        return head
+
+    def _distinct(self, name: str) -> tuple[np.ndarray, list[object]]:
+        """The column as codes of its distinct values (-1 for missing), and those values."""
+        if name not in self._values:
+            if name in self.features.columns:
+                codes, uniques = pd.factorize(self.features[name], use_na_sentinel=True)
+                self._values[name] = (codes, [_plain(v) for v in uniques])
+            else:
+                self._values[name] = (np.zeros(0, dtype=int), [])
+        return self._values[name]
+
+    def _build_head(self, kind: str, name: str, value: object) -> str:
+        if kind in self.by_code:  # an override: the policy's text, the feature's value
+            override = self.by_code[kind]
+            return _head_json(kind, name, override.reason.zh, override.reason.en, value)
+        feature = self.catalog[name]
+        shown = _shown(feature, value)
+        if kind == "positive":  # a factor in the subject's favour, described, not a fault
+            zh, en = f"{feature.description.zh}：{shown}", f"{feature.description.en}: {shown}"
+        else:
+            zh, en = feature.reason.zh.format(value=shown), feature.reason.en.format(value=shown)
+        return _head_json(f"RC_{name.upper()}", name, zh, en, value)
+
+
+def _line(head: str, contribution: float, record_ids: Iterable[str]) -> str:
+    """One reason's JSON: its head, then contribution and record ids (float repr is JSON's)."""
+    ids = ", ".join(map(_quoted, record_ids))
+    return f'{head}, "contribution": {round(contribution, 6)!r}, "record_ids": [{ids}]}}'
+
+
+def _head_json(code: str, feature: str, zh: str, en: str, value: object) -> str:
+    """A reason's JSON up to its contribution: the fields in :class:`Reason`'s order."""
+    fields = {"code": code, "feature": feature, "text_zh": zh, "text_en": en, "value": value}
+    return json.dumps(fields, ensure_ascii=False)[:-1]
+
+
+def _plain(value: object) -> object:
     """A JSON-friendly Python value: numpy scalars unwrapped, missing as None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
         return None
     return value.item() if hasattr(value, "item") else value
 
 
-def _shown(feature: Feature, value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+def _shown(feature: Feature, value: object) -> str:
+    if value is None:
         return "无 none"
     if feature.dtype == "category":
         return str(value)
+    number = float(value)  # type: ignore[arg-type]
     if feature.aggregation == "share":
-        return f"{float(value):.0%}"
-    if feature.dtype == "int" or float(value).is_integer():
-        return f"{int(float(value)):,}"
-    return f"{float(value):,.2f}"
+        return f"{number:.0%}"
+    if feature.dtype == "int" or number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}"
 
 
-def _override_features(grades: pd.DataFrame, policy: GradingPolicy) -> set[str]:
-    applied = {code for codes in grades["overrides"] for code in str(codes).split(";") if code}
-    return {o.feature for o in policy.overrides if o.code in applied}
+def _second_opinions(grades: pd.DataFrame, policy: GradingPolicy) -> tuple[list[str], np.ndarray]:
+    """The other scorers' grades as JSON, and whether one is more than a grade from the grade.
 
-
-def _override_reasons(
-    codes: str,
-    policy: GradingPolicy,
-    values: pd.Series,
-    records: dict[str, dict[str, list[str]]],
-    uscc: str,
-) -> list[Reason]:
-    reasons = []
-    by_code = {o.code: o for o in policy.overrides}
-    for code in filter(None, codes.split(";")):
-        if code == "EVIDENCE":
-            zh, en = "无足以评为A级的守信记录", "no record showing compliance, so not A"
-            reasons.append(Reason(code, "", zh, en, None, 0.0))
-            continue
-        override = by_code[code]
-        value = values.get(override.feature)
-        reasons.append(
-            Reason(
-                code=code,
-                feature=override.feature,
-                text_zh=override.reason.zh,
-                text_en=override.reason.en,
-                value=_plain(value),
-                contribution=0.0,
-                record_ids=records.get(override.feature, {}).get(uscc, []),
-            )
-        )
-    return reasons
-
-
-def _second_opinions(
-    features: pd.DataFrame, policy: GradingPolicy, bundle: ScorerBundle | None
-) -> list[dict[str, str]]:
-    rules = bundle.rules_ if bundle is not None else RuleScorecard()
-    opinions: dict[str, np.ndarray] = {"rules": rules.grades(features).to_numpy()}
-    if bundle is not None:
-        probabilities = bundle.probabilities(features)
-        for name in ("scorecard", "gbm"):
-            opinions[name] = grade_by_probability(probabilities[name].to_numpy(), policy)
+    They come from the grade records themselves (rule grade, scorecard and GBM probabilities),
+    so nothing is scored twice.
+    """
+    opinions = {"rules": grades["rules_grade"].astype(str).to_numpy()}
+    for name in ("scorecard", "gbm"):
+        probability = grades[f"{name}_pd"].to_numpy(dtype=float)
+        if not np.isnan(probability).all():  # scored only with a trained bundle
+            opinions[name] = grade_by_probability(probability, policy)
     others = [n for n in opinions if n != policy.authoritative]
-    return [{n: str(opinions[n][i]) for n in others} for i in range(len(features))]
-
-
-def _disagree(grade: str, opinions: dict[str, str]) -> bool:
-    return any(abs(GRADES.index(grade) - GRADES.index(g)) > 1 for g in opinions.values())
-
-
-def explain_subject(
-    store: Store,
-    uscc: str,
-    *,
-    as_of: dt.date,
-    catalog: Catalog,
-    policy: GradingPolicy,
-    bundle: ScorerBundle | None,
-    model_version: str = "none",
-    top_k: int = 4,
-) -> Explanation:
-    """Grade and explain one subject from the store on demand; equals the batch result."""
-    features = build_features(store, catalog, as_of=as_of, subjects=[uscc])
-    if features.empty:
-        raise SubjectNotFound(f"no subject {uscc} registered by {as_of}")
-    grades = grade_table(features, policy, bundle, model_version=model_version)
-    explained = explain_grades(
-        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
-        top_k=top_k,
-    )  # fmt: skip
-    return explained[0]
+    rank = {g: i for i, g in enumerate(GRADES)}
+    final = np.asarray([rank[g] for g in grades["grade"].astype(str)], dtype=int)
+    far = np.zeros(len(grades), dtype=bool)
+    for name in others:
+        far |= np.abs(np.asarray([rank[g] for g in opinions[name]], dtype=int) - final) > 1
+    cache: dict[tuple[str, ...], str] = {}
+    texts = []
+    for combination in zip(*(opinions[n] for n in others), strict=True):
+        text = cache.get(combination)
+        if text is None:
+            text = cache[combination] = json.dumps(dict(zip(others, combination, strict=True)))
+        texts.append(text)
+    if not others:
+        texts = ["{}"] * len(grades)
+    return texts, far

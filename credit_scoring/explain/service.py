@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from credit_scoring.explain.reason_codes import Explanation, explain_subject
+from credit_scoring.explain.explanation import Explanation
+from credit_scoring.explain.reason_codes import explain_subject
 from credit_scoring.features.catalog import load_catalog
 from credit_scoring.models.grading import load_grading_policy
 from credit_scoring.models.scoring import MODEL_NAME

@@ -21,6 +21,7 @@ import datetime as dt
 import math
 
 import pandas as pd
+import pyarrow as pa
 
 from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
 from credit_scoring.features.online import features_of_subjects
@@ -28,7 +29,13 @@ from credit_scoring.features.publicity import PublicityPolicy, load_publicity_po
 from credit_scoring.features.sources import source_sql, sql_date, sql_text
 from credit_scoring.records.store import Store, quote
 
-__all__ = ["build_features", "feature_sql", "provenance", "provenance_table"]
+__all__ = [
+    "build_features",
+    "feature_sql",
+    "provenance",
+    "provenance_of_pairs",
+    "provenance_table",
+]
 
 _SQL_TYPES = {"int": "BIGINT", "float": "DOUBLE", "category": "VARCHAR"}
 
@@ -183,9 +190,7 @@ def provenance(
         return []
     relation = source_sql(feature.source, as_of, policy or load_publicity_policy())
     limit = "LIMIT 1" if feature.aggregation == "days_since" else ""
-    where = feature_condition(feature, as_of)
-    if feature.aggregation == "share":
-        where += f" AND ({_condition(feature.source, feature.denominator)})"
+    where = _counted(feature, as_of)
     rows = store.con.execute(
         f"SELECT record_id FROM ({relation}) WHERE uscc = ? AND {where} "
         f"ORDER BY day DESC, record_id {limit}",
@@ -206,9 +211,7 @@ def provenance_table(
     if feature.source == "subjects":
         return {}
     relation = source_sql(feature.source, as_of, policy or load_publicity_policy())
-    where = feature_condition(feature, as_of)
-    if feature.aggregation == "share":
-        where += f" AND ({_condition(feature.source, feature.denominator)})"
+    where = _counted(feature, as_of)
     only = _only(subjects).replace("WHERE", "AND")
     ids = "list(record_id ORDER BY day DESC, record_id)"
     if feature.aggregation == "days_since":
@@ -217,3 +220,51 @@ def provenance_table(
         f"SELECT uscc, {ids} FROM ({relation}) WHERE {where} {only} GROUP BY uscc"
     ).fetchall()
     return {uscc: list(records) for uscc, records in rows}
+
+
+def provenance_of_pairs(
+    store: Store,
+    catalog: Catalog,
+    wanted: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    policy: PublicityPolicy | None = None,
+) -> dict[tuple[str, str], list[str]]:
+    """:func:`provenance` for many (subject, feature) pairs: one query per source.
+
+    ``wanted`` has columns ``uscc`` and ``feature``; a batch of reason codes asks for the few
+    features each subject's reasons name, not every feature for every subject. Pairs with no
+    record behind them are absent from the result.
+    """
+    policy = policy or load_publicity_policy()
+    by_source: dict[str, list[str]] = {}
+    for name in wanted["feature"].unique().tolist():
+        if catalog[name].source != "subjects":
+            by_source.setdefault(catalog[name].source, []).append(name)
+    found: dict[tuple[str, str], list[str]] = {}
+    with store.con.cursor() as cursor:
+        for source, names in by_source.items():
+            pairs = wanted[wanted["feature"].isin(names)][["uscc", "feature"]]
+            cursor.register("_wanted", pa.Table.from_pandas(pairs, preserve_index=False))
+            # Each pair keeps the records its own feature counts.
+            cases = " ".join(
+                f"WHEN {sql_text(n)} THEN ({_counted(catalog[n], as_of)})" for n in names
+            )
+            rows = cursor.execute(
+                f"""SELECT w.uscc, w.feature, list(r.record_id ORDER BY r.day DESC, r.record_id)
+                FROM _wanted w JOIN ({source_sql(source, as_of, policy)}) r USING (uscc)
+                WHERE CASE w.feature {cases} END GROUP BY w.uscc, w.feature"""
+            ).fetchall()
+            cursor.unregister("_wanted")
+            for uscc, name, ids in rows:
+                latest_only = catalog[name].aggregation == "days_since"
+                found[(uscc, name)] = ids[:1] if latest_only else ids
+    return found
+
+
+def _counted(feature: Feature, as_of: dt.date) -> str:
+    """The records behind a feature's value: those it counts (for a share, its numerator)."""
+    where = feature_condition(feature, as_of)
+    if feature.aggregation == "share":
+        where += f" AND ({_condition(feature.source, feature.denominator)})"
+    return where

@@ -1,9 +1,15 @@
-"""Explanations as one columnar table: the form a published snapshot stores and the API serves.
+"""What an explanation is, and its columnar form: what a published snapshot stores and the API
+serves.
 
-One row per subject. The scalar parts of an :class:`~credit_scoring.explain.Explanation` are
-columns; its lists of reasons (overrides, adverse reasons, positive factors) and its second
-opinion are JSON text, so serving one subject is a lookup and a ``json.loads``, and a million
-rows stay a handful of Arrow columns rather than a million Python objects.
+A :class:`Reason` is one line of an explanation: a stable code, the catalog's Chinese and English
+text, the feature's value, its contribution and the ids of the records behind it. An
+:class:`Explanation` is one subject's grade with its overrides, adverse reasons, positive factors
+and the other scorers' second opinion.
+
+As a table, one row per subject. The scalar parts of an explanation are columns; its lists of
+reasons (overrides, adverse reasons, positive factors) and its second opinion are JSON text, so
+serving one subject is a lookup and a ``json.loads``, and a million rows stay a handful of Arrow
+columns rather than a million Python objects.
 
 Examples
 --------
@@ -17,13 +23,51 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from credit_scoring.explain.reason_codes import Explanation, Reason
+__all__ = [
+    "EXPLANATION_COLUMNS",
+    "JSON_COLUMNS",
+    "Explanation",
+    "Reason",
+    "explanation_from_row",
+    "explanation_table",
+]
 
-__all__ = ["EXPLANATION_COLUMNS", "JSON_COLUMNS", "explanation_from_row", "explanation_table"]
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    feature: str
+    text_zh: str
+    text_en: str
+    value: Any
+    contribution: float
+    record_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    uscc: str
+    as_of: dt.date
+    grade: str
+    source: str
+    score: float
+    pd: float | None
+    overrides: list[Reason]
+    reasons: list[Reason]
+    positives: list[Reason]
+    second_opinion: dict[str, str]
+    disagreement: bool
+    policy_version: str
+    model_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 JSON_COLUMNS = ("overrides", "reasons", "positives", "second_opinion")
 EXPLANATION_COLUMNS = [
@@ -43,7 +87,7 @@ def explanation_table(explanations: Iterable[Explanation]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
 
 
-def explanation_from_row(row: Mapping[str, Any]) -> Explanation:
+def explanation_from_row(row: Mapping[Any, Any] | pd.Series) -> Explanation:
     """The :class:`Explanation` one row of :func:`explanation_table` holds."""
 
     def reasons(column: str) -> list[Reason]:
