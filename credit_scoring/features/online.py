@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
@@ -80,13 +81,14 @@ def features_of_subjects(
 
 def _frame(rows: list[Row], catalog: Catalog) -> pd.DataFrame:
     """Rows as the engine returns them: ``uscc``, then each feature with the engine's dtype."""
-    columns: dict[str, Any] = {"uscc": pd.Series([r["uscc"] for r in rows], dtype="str")}
+    # numpy arrays and Categoricals: a Series per column costs more than its one row does.
+    columns: dict[str, Any] = {"uscc": pd.array([r["uscc"] for r in rows], dtype="str")}
     for feature in catalog:
         values = [r[feature.name] for r in rows]
         if feature.dtype == "category":
-            columns[feature.name] = pd.Series(values, dtype="str").astype("category")
+            columns[feature.name] = pd.Categorical(values)
         else:
-            columns[feature.name] = pd.Series(values, dtype=_DTYPES[feature.dtype])
+            columns[feature.name] = np.array(values, dtype=_DTYPES[feature.dtype])
     return pd.DataFrame(columns)
 
 

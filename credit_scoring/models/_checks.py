@@ -103,6 +103,10 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     """
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
         return series.to_numpy(dtype="float64")  # plain numpy ints: no missing, no infinity
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+        values = series.to_numpy(dtype="float64", copy=True)  # NaN is already missing
+        values[np.isinf(values)] = np.nan
+        return values
     if not (ptypes.is_numeric_dtype(series.dtype) or ptypes.is_bool_dtype(series.dtype)):
         converted = pd.to_numeric(series, errors="coerce")
         bad = converted.isna() & series.notna()
@@ -263,4 +267,6 @@ def select_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
             f"X lacks {len(absent)} column(s) the model was fitted on: {absent[:10]}"
             + (" ..." if len(absent) > 10 else "")
         )
+    if list(frame.columns) == list(names):
+        return frame  # already the fitted columns in order: no copy
     return frame[list(names)]

@@ -79,13 +79,18 @@ class ScorerBundle(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.gbm_.predict(X[self.features_]))
 
-    def probabilities(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Each scorer's probability of an adverse outcome, one column per scorer."""
+    def probabilities(self, X: pd.DataFrame, rule_points: pd.Series | None = None) -> pd.DataFrame:
+        """Each scorer's probability of an adverse outcome, one column per scorer.
+
+        ``rule_points`` saves computing them again when the caller has the rule points of ``X``.
+        """
+        points = self.rules_.points(X) if rule_points is None else rule_points
+        columns = X[self.features_]
         return pd.DataFrame(
             {
-                "rules": self.rules_.predict_proba(X)[:, 1],
-                "scorecard": self.scorecard_.predict_proba(X[self.features_])[:, 1],
-                "gbm": self.gbm_.predict_proba(X[self.features_])[:, 1],
+                "rules": self.rules_.proba_of_points(points)[:, 1],
+                "scorecard": self.scorecard_.predict_proba(columns)[:, 1],
+                "gbm": self.gbm_.predict_proba(columns)[:, 1],
             },
             index=X.index,
         )

@@ -223,7 +223,9 @@ class GBM(_TableClassifier):
             raise ValueError(f"lgbm_params may not set {managed}; use GBM's own parameters")
         return check_monotone(self.monotone, self.feature_kinds_)
 
-    def _threads(self) -> int:
+    def _threads(self, n_rows: int | None = None) -> int:
+        if n_rows is not None and n_rows < _THREADED_ROWS:
+            return 1  # starting threads costs more than a few rows take (ms against µs)
         if self.n_jobs == -1:
             return os.cpu_count() or 1
         return int(self.n_jobs)
@@ -342,7 +344,7 @@ class GBM(_TableClassifier):
         return self._margin(self._matrix(self._checked_frame(X)))
 
     def _margin(self, matrix: np.ndarray) -> np.ndarray:
-        raw = self.booster_.predict(matrix, raw_score=True, num_threads=self._threads())
+        raw = self.booster_.predict(matrix, raw_score=True, num_threads=self._threads(len(matrix)))
         return np.asarray(raw, dtype="float64")
 
     def _positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
@@ -362,7 +364,7 @@ class GBM(_TableClassifier):
         """TreeSHAP values plus the expected margin (last column), each distinct row once."""
         first, inverse = _unique_rows(matrix)
         values = self.booster_.predict(
-            matrix[first], pred_contrib=True, num_threads=self._threads()
+            matrix[first], pred_contrib=True, num_threads=self._threads(len(first))
         )
         return np.asarray(values, dtype="float64")[inverse]
 
@@ -379,6 +381,7 @@ class GBM(_TableClassifier):
 
 
 _BLOCK_ROWS = 65_536
+_THREADED_ROWS = 1_000  # fewer rows are predicted on one thread
 
 
 def _training_categories(column: pd.Series) -> pd.Index:

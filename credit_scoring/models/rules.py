@@ -102,12 +102,15 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
     def points(self, X: pd.DataFrame) -> pd.Series:
         return self._policy().base_points + self.contributions(X).sum(axis=1)
 
-    def grades(self, X: pd.DataFrame) -> pd.Series:
-        """Bands on points, then the conditions that cap or decide the grade."""
+    def grades(self, X: pd.DataFrame, points: pd.Series | None = None) -> pd.Series:
+        """Bands on points, then the conditions that cap or decide the grade.
+
+        ``points`` saves computing them again when the caller has :meth:`points` of ``X``.
+        """
         policy = self._policy()
-        points = self.points(X).to_numpy()
+        values = (self.points(X) if points is None else points).to_numpy()
         bands = [policy.bands["A"], policy.bands["B"], policy.bands["C"]]
-        rank = np.select([points >= b for b in bands], [0, 1, 2], default=3)
+        rank = np.select([values >= b for b in bands], [0, 1, 2], default=3)
         for condition in policy.limit:
             capped = GRADES.index(condition.grade)
             rank = np.where(condition.met(X[condition.feature]), np.maximum(rank, capped), rank)
@@ -130,13 +133,19 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(labels)
         if len(self.classes_) != 2:
             raise ValueError(f"y must have two classes; got {list(self.classes_)}")
-        self.calibration_ = LogisticRegression().fit(self._points_column(X), labels)
+        points = self.points(X).to_numpy(dtype=float).reshape(-1, 1)
+        self.calibration_ = LogisticRegression().fit(points, labels)
         self.policy_version_ = self._policy().version
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.proba_of_points(self.points(X))
+
+    def proba_of_points(self, points: pd.Series) -> np.ndarray:
+        """:meth:`predict_proba` from the rows' :meth:`points`."""
         check_is_fitted(self, "calibration_")
-        return np.asarray(self.calibration_.predict_proba(self._points_column(X)))
+        column = points.to_numpy(dtype=float).reshape(-1, 1)
+        return np.asarray(self.calibration_.predict_proba(column))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)])
@@ -154,9 +163,6 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
                 for code, points in fired.items()
             ])  # fmt: skip
         return reasons
-
-    def _points_column(self, X: pd.DataFrame) -> np.ndarray:
-        return self.points(X).to_numpy(dtype=float).reshape(-1, 1)
 
 
 def _capped(points: np.ndarray, cap: float) -> np.ndarray:

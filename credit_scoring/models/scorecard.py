@@ -169,7 +169,7 @@ class Scorecard(_TableClassifier):
             [float(ivs.get(name, 0.0)) for name in table.columns], index=table.columns, name="iv"
         )
         candidates = [name for name in usable if ivs[name] >= self.min_iv]
-        woe = self._woe(table, candidates)
+        woe = self._woe(table, candidates, len(table))
         selected, self.intercept_, self.coef_ = _fit_signed_logistic(woe, y01, candidates, self.C)
         self.selected_features_ = selected
         self._scale()
@@ -219,14 +219,16 @@ class Scorecard(_TableClassifier):
     def _binned(self, name: str) -> Any:
         return self.binning_process_.get_binned_variable(name)
 
-    def _woe(self, table: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    def _woe(
+        self, table: Mapping[str, Any] | pd.DataFrame, names: Sequence[str], n_rows: int
+    ) -> np.ndarray:
         """WoE per row and column; missing and special values get their own bin's WoE."""
-        columns = [np.zeros(len(table))]  # keeps the shape when no column is selected
+        columns = [np.zeros(n_rows)]  # keeps the shape when no column is selected
         with _quiet_optbinning():
             for name in names:
                 columns.append(
                     self._binned(name).transform(
-                        table[name].to_numpy(),
+                        np.asarray(table[name]),
                         metric="woe",
                         metric_missing="empirical",
                         metric_special="empirical",
@@ -259,8 +261,11 @@ class Scorecard(_TableClassifier):
         return bins.reset_index(drop=True)
 
     def _selected_woe(self, frame: pd.DataFrame) -> np.ndarray:
-        table = _binning_table_input(frame[self.selected_features_], self.feature_kinds_)
-        return self._woe(table, self.selected_features_)
+        columns = {
+            name: _binning_values(frame[name], self.feature_kinds_[name])
+            for name in self.selected_features_
+        }
+        return self._woe(columns, self.selected_features_, len(frame))
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Log-odds of the positive class."""
@@ -317,13 +322,13 @@ class Scorecard(_TableClassifier):
 
 def _binning_table_input(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
     """The columns as optbinning wants them: float64, or object strings with NaN for missing."""
-    columns = {}
-    for name in frame.columns:
-        if kinds[name] == CATEGORICAL:
-            columns[name] = pd.Series(categorical_values(frame[name]), dtype=object)
-        else:
-            columns[name] = pd.Series(numeric_values(frame[name]), dtype="float64")
-    return pd.DataFrame(columns)
+    return pd.DataFrame({name: _binning_values(frame[name], kinds[name]) for name in frame.columns})
+
+
+def _binning_values(column: pd.Series, kind: str) -> np.ndarray:
+    if kind == CATEGORICAL:
+        return categorical_values(column)
+    return numeric_values(column)
 
 
 def _fit_signed_logistic(

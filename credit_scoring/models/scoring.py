@@ -54,9 +54,10 @@ def grade_table(
     Without a trained ``bundle`` only the rule scorecard can grade: its probability is left empty.
     """
     rules = bundle.rules_ if bundle is not None else RuleScorecard()
-    points = rules.points(features).to_numpy(float)
-    rule_grades = rules.grades(features)
-    second = bundle.probabilities(features) if bundle is not None else None
+    rule_points = rules.points(features)  # once: the grade and the probability both need them
+    points = rule_points.to_numpy(float)
+    rule_grades = rules.grades(features, rule_points)
+    second = bundle.probabilities(features, rule_points) if bundle is not None else None
     source = policy.authoritative
     if source == "rules":
         score, score_grade = points, rule_grades
