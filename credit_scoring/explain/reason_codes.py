@@ -101,10 +101,12 @@ def explain_table(
             "policy_version": grades["policy_version"].astype(str).to_numpy(),
             "model_version": grades["model_version"].astype(str).to_numpy(),
             "disagreement": disagreement,
-            "overrides": applied,
-            "reasons": reasons,
-            "positives": positives,
-            "second_opinion": opinions,
+            # Plain Python strings: converting a million JSON texts to Arrow strings here cost
+            # more than building them; whoever stores the table converts once.
+            "overrides": pd.Series(applied, dtype=object),
+            "reasons": pd.Series(reasons, dtype=object),
+            "positives": pd.Series(positives, dtype=object),
+            "second_opinion": pd.Series(opinions, dtype=object),
         }
     )[EXPLANATION_COLUMNS]
 

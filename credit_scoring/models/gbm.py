@@ -12,7 +12,8 @@ The steps of ``fit``, each for a reason:
 4. a calibrator maps the margin to probabilities on the same held-out rows (see ``_calibration``).
 
 Contributions are LightGBM's own TreeSHAP (``pred_contrib=True``), identical to
-``shap.TreeExplainer`` on this booster; identical rows are explained once.
+``shap.TreeExplainer`` on this booster; many rows are explained tree by tree over their distinct
+decision patterns (``_treeshap``), a few rows each distinct row once.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from credit_scoring.models._checks import (
     numeric_values,
     select_columns,
 )
+from credit_scoring.models._treeshap import tree_by_tree_contributions
 
 __all__ = ["GBM"]
 
@@ -361,7 +363,19 @@ class GBM(_TableClassifier):
         return self.calibrator_.predict(margin)
 
     def _contrib_matrix(self, matrix: np.ndarray) -> np.ndarray:
-        """TreeSHAP values plus the expected margin (last column), each distinct row once."""
+        """TreeSHAP values plus the expected margin (last column).
+
+        Many rows are explained tree by tree over their distinct decision patterns (see
+        ``_treeshap``: exact, and tens of times faster on a million rows); a few rows directly,
+        each distinct row once.
+        """
+        if len(matrix) >= _THREADED_ROWS:
+            categorical = {
+                j for j, name in enumerate(self.feature_names_in_) if name in self.categories_
+            }
+            return tree_by_tree_contributions(
+                self.booster_, matrix, categorical, self._threads(len(matrix))
+            )
         first, inverse = _unique_rows(matrix)
         values = self.booster_.predict(
             matrix[first], pred_contrib=True, num_threads=self._threads(len(first))
@@ -381,7 +395,7 @@ class GBM(_TableClassifier):
 
 
 _BLOCK_ROWS = 65_536
-_THREADED_ROWS = 1_000  # fewer rows are predicted on one thread
+_THREADED_ROWS = 1_000  # fewer rows are predicted on one thread and explained row by row
 
 
 def _training_categories(column: pd.Series) -> pd.Index:

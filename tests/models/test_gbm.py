@@ -113,6 +113,27 @@ def test_contributions_are_treeshap_values(fitted, credit_split):
     assert model.base_value_ == pytest.approx(float(np.ravel(explainer.expected_value)[0]))
 
 
+def test_many_rows_are_explained_tree_by_tree_exactly(fitted, credit_split):
+    # Given over a thousand rows (the tree-by-tree path), among them rows lying exactly on, just
+    # below and just above split thresholds, missing values and zeros
+    model = fitted["credit_split"]
+    rows = pd.concat([credit_split.X_test] * (1 + 1000 // len(credit_split.X_test)))
+    matrix = model._matrix(rows)
+    splits = model.booster_.trees_to_dataframe()
+    splits = splits[splits["decision_type"] == "<="]
+    rng = np.random.default_rng(0)
+    edges = []
+    for name, threshold in splits[["split_feature", "threshold"]].itertuples(index=False):
+        row = matrix[rng.integers(len(matrix))].copy()
+        row[int(name[1:])] = threshold + rng.choice([-1e-12, 0.0, 1e-12, np.nan, 0.0 * threshold])
+        edges.append(row)
+    matrix = np.vstack([matrix, np.asarray(edges)])
+    assert len(matrix) >= 1000
+    # When they are explained, Then the values are LightGBM's TreeSHAP on the whole model
+    expected = model.booster_.predict(matrix, pred_contrib=True)
+    np.testing.assert_allclose(model._contrib_matrix(matrix), expected, rtol=0, atol=1e-12)
+
+
 def test_contributions_add_up_to_the_margin(fitted, credit_split):
     model, rows = fitted["credit_split"], credit_split.X_test
     total = model.base_value_ + model.contributions(rows).sum(axis=1).to_numpy()
