@@ -50,6 +50,7 @@ from credit_scoring.records.store import Store
 __all__ = ["explain_grades", "explain_subject", "explain_table"]
 
 Records = Mapping[tuple[str, str], Iterable[str]]  # (uscc, feature) -> record ids, newest first
+_FACTORIZED_ROWS = 1_000  # from this many rows, values are grouped before their text is built
 _NO_EVIDENCE = ("无足以评为A级的守信记录", "no record showing compliance, so not A")
 
 
@@ -260,11 +261,14 @@ class _Fragments:
     def _distinct(self, name: str) -> tuple[np.ndarray, list[object]]:
         """The column as codes of its distinct values (-1 for missing), and those values."""
         if name not in self._values:
-            if name in self.features.columns:
+            if name not in self.features.columns:
+                self._values[name] = (np.zeros(0, dtype=int), [])
+            elif len(self.features) < _FACTORIZED_ROWS:  # a few rows: each its own value
+                values = [_plain(v) for v in self.features[name].tolist()]
+                self._values[name] = (np.arange(len(values)), values)
+            else:
                 codes, uniques = pd.factorize(self.features[name], use_na_sentinel=True)
                 self._values[name] = (codes, [_plain(v) for v in uniques])
-            else:
-                self._values[name] = (np.zeros(0, dtype=int), [])
         return self._values[name]
 
     def _build_head(self, kind: str, name: str, value: object) -> str:

@@ -94,7 +94,7 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
         policy = self._policy()
         _require(X, policy.features)
         return pd.DataFrame(
-            {r.code: _capped(r.points * X[r.feature].fillna(0).to_numpy(float), r.cap)
+            {r.code: _capped(r.points * np.nan_to_num(X[r.feature].to_numpy(float)), r.cap)
              for r in policy.rules},
             index=X.index,
         )  # fmt: skip
