@@ -25,18 +25,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from json.encoder import encode_basestring as _quoted
 
 import numpy as np
 import pandas as pd
 
 from credit_scoring.errors import SubjectNotFound
+from credit_scoring.explain._texts import NO_RECORDS, ReasonTexts
 from credit_scoring.explain.explanation import (
     EXPLANATION_COLUMNS,
     Explanation,
     explanation_from_row,
 )
-from credit_scoring.features.catalog import Catalog, Feature
+from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import provenance_of_pairs
 from credit_scoring.features.online import features_of_subjects
 from credit_scoring.features.publicity import load_publicity_policy
@@ -50,8 +50,6 @@ from credit_scoring.records.store import Store
 __all__ = ["explain_grades", "explain_subject", "explain_table"]
 
 Records = Mapping[tuple[str, str], Iterable[str]]  # (uscc, feature) -> record ids, newest first
-_FACTORIZED_ROWS = 1_000  # from this many rows, values are grouped before their text is built
-_NO_EVIDENCE = ("无足以评为A级的守信记录", "no record showing compliance, so not A")
 
 
 def explain_table(
@@ -76,20 +74,15 @@ def explain_table(
     names = contributions.columns.tolist()
     values = contributions.to_numpy(dtype=float)
     adverse, positive = _top(values, top_k, adverse=True), _top(values, top_k, adverse=False)
-    usccs = features["uscc"].astype(str).tolist()
+    usccs = features["uscc"].astype(str).to_numpy(dtype=object)
     overrides = grades["overrides"].astype(str).tolist()
+    wanted = _wanted_pairs(usccs, names, adverse, overrides, policy, catalog)
     if records is None:
-        wanted = _wanted_pairs(usccs, names, adverse, overrides, policy)
-        known = wanted["feature"].isin([f.name for f in catalog])
-        records = provenance_of_pairs(store, catalog, wanted[known], as_of=as_of)
-    fragments = _Fragments(catalog, policy, features)
-    reasons, positives, applied = [], [], []
-    # Plain Python lists: a million rows are walked once, and numpy scalars cost per access.
-    adverse_rows, positive_rows = _pairs(values, adverse), _pairs(values, positive)
-    for i, uscc in enumerate(usccs):
-        reasons.append(fragments.reasons(i, adverse_rows[i], names, uscc, records))
-        positives.append(fragments.positives(i, positive_rows[i], names))
-        applied.append(fragments.overrides(i, overrides[i], uscc, records))
+        found = provenance_of_pairs(store, catalog, wanted, as_of=as_of)
+    else:
+        found = _given(wanted, records)
+    reason_ids, override_ids = _placed(found, adverse.shape)
+    texts = ReasonTexts(catalog, policy, features)
     opinions, disagreement = _second_opinions(grades, policy)
     return pd.DataFrame(
         {
@@ -104,9 +97,13 @@ def explain_table(
             "disagreement": disagreement,
             # Plain Python strings: converting a million JSON texts to Arrow strings here cost
             # more than building them; whoever stores the table converts once.
-            "overrides": pd.Series(applied, dtype=object),
-            "reasons": pd.Series(reasons, dtype=object),
-            "positives": pd.Series(positives, dtype=object),
+            "overrides": pd.Series(texts.overrides(overrides, override_ids), dtype=object),
+            "reasons": pd.Series(
+                texts.lists("reason", adverse, values, names, reason_ids), dtype=object
+            ),
+            "positives": pd.Series(
+                texts.lists("positive", positive, values, names, None), dtype=object
+            ),
             "second_opinion": pd.Series(opinions, dtype=object),
         }
     )[EXPLANATION_COLUMNS]
@@ -181,139 +178,62 @@ def _top(values: np.ndarray, k: int, *, adverse: bool) -> np.ndarray:
     return np.where(kept, order, -1)
 
 
-def _pairs(values: np.ndarray, chosen: np.ndarray) -> list[list[tuple[int, float]]]:
-    """Per row, (column, contribution) of its chosen columns, skipping the -1 padding."""
-    picked = np.take_along_axis(values, np.maximum(chosen, 0), axis=1).tolist()
-    return [
-        [(j, v) for j, v in zip(columns, row, strict=True) if j >= 0]
-        for columns, row in zip(chosen.tolist(), picked, strict=True)
-    ]
-
-
 def _wanted_pairs(
-    usccs: list[str],
+    usccs: np.ndarray,
     names: list[str],
     adverse: np.ndarray,
     overrides: list[str],
     policy: GradingPolicy,
+    catalog: Catalog,
 ) -> pd.DataFrame:
-    """The (subject, feature) pairs whose records the explanations show."""
-    rows, columns = np.nonzero(adverse >= 0)
-    subjects = np.asarray(usccs, dtype=object)
-    features = np.asarray(names, dtype=object)[adverse[rows, columns]]
-    pairs = [pd.DataFrame({"uscc": subjects[rows], "feature": features})]
+    """The (subject, feature) pairs whose records the explanations show, keyed by row and
+    slot: the reason's rank, or -1 for an override."""
+    rows, ranks = np.nonzero(adverse >= 0)
+    features = np.asarray(names, dtype=object)[adverse[rows, ranks]]
     by_code = {o.code: o.feature for o in policy.overrides}
-    extra = [
-        (uscc, by_code[code])
-        for uscc, codes in zip(usccs, overrides, strict=True)
+    applied = [
+        (row, by_code[code])
+        for row, codes in enumerate(overrides)
         if codes
         for code in codes.split(";")
         if code in by_code
     ]
-    pairs.append(pd.DataFrame(extra, columns=["uscc", "feature"]))
-    return pd.concat(pairs, ignore_index=True).drop_duplicates()
+    override_rows = np.asarray([row for row, _ in applied], dtype=int)
+    wanted = pd.DataFrame(
+        {
+            "row": np.concatenate([rows, override_rows]),
+            "slot": np.concatenate([ranks, np.full(len(applied), -1)]),
+            "uscc": np.concatenate([usccs[rows], usccs[override_rows]]),
+            "feature": np.concatenate([features, [name for _, name in applied]]),
+        }
+    ).drop_duplicates()
+    return wanted[wanted["feature"].isin([f.name for f in catalog])]
 
 
-class _Fragments:
-    """Each reason's JSON, built from parts cached by (feature, value): their text is the same
-    for every subject with that value, and most subjects share their values."""
-
-    def __init__(self, catalog: Catalog, policy: GradingPolicy, features: pd.DataFrame) -> None:
-        self.catalog = catalog
-        self.by_code = {o.code: o for o in policy.overrides}
-        self.features = features
-        self._values: dict[str, tuple[np.ndarray, list[object]]] = {}
-        self._heads: dict[tuple[str, str, int], str] = {}
-
-    def reasons(self, i: int, found: list[tuple[int, float]], names: list[str], uscc: str,
-                records: Records) -> str:  # fmt: skip
-        parts = [
-            _line(self._head("reason", names[j], i), points, records.get((uscc, names[j]), ()))
-            for j, points in found
-        ]
-        return "[" + ", ".join(parts) + "]"
-
-    def positives(self, i: int, kept: list[tuple[int, float]], names: list[str]) -> str:
-        parts = [_line(self._head("positive", names[j], i), points, ()) for j, points in kept]
-        return "[" + ", ".join(parts) + "]"
-
-    def overrides(self, i: int, codes: str, uscc: str, records: Records) -> str:
-        parts = []
-        for code in filter(None, codes.split(";")):
-            if code == "EVIDENCE":
-                parts.append(_line(_head_json(code, "", *_NO_EVIDENCE, None), 0.0, ()))
-                continue
-            name = self.by_code[code].feature
-            head = self._head(code, name, i)
-            parts.append(_line(head, 0.0, records.get((uscc, name), ())))
-        return "[" + ", ".join(parts) + "]"
-
-    def _head(self, kind: str, name: str, i: int) -> str:
-        codes, values = self._distinct(name)
-        code = int(codes[i]) if len(codes) else -1
-        key = (kind, name, code)
-        head = self._heads.get(key)
-        if head is None:
-            value = values[code] if code >= 0 else None
-            head = self._heads[key] = self._build_head(kind, name, value)
-        return head
-
-    def _distinct(self, name: str) -> tuple[np.ndarray, list[object]]:
-        """The column as codes of its distinct values (-1 for missing), and those values."""
-        if name not in self._values:
-            if name not in self.features.columns:
-                self._values[name] = (np.zeros(0, dtype=int), [])
-            elif len(self.features) < _FACTORIZED_ROWS:  # a few rows: each its own value
-                values = [_plain(v) for v in self.features[name].tolist()]
-                self._values[name] = (np.arange(len(values)), values)
-            else:
-                codes, uniques = pd.factorize(self.features[name], use_na_sentinel=True)
-                self._values[name] = (codes, [_plain(v) for v in uniques])
-        return self._values[name]
-
-    def _build_head(self, kind: str, name: str, value: object) -> str:
-        if kind in self.by_code:  # an override: the policy's text, the feature's value
-            override = self.by_code[kind]
-            return _head_json(kind, name, override.reason.zh, override.reason.en, value)
-        feature = self.catalog[name]
-        shown = _shown(feature, value)
-        if kind == "positive":  # a factor in the subject's favour, described, not a fault
-            zh, en = f"{feature.description.zh}：{shown}", f"{feature.description.en}: {shown}"
-        else:
-            zh, en = feature.reason.zh.format(value=shown), feature.reason.en.format(value=shown)
-        return _head_json(f"RC_{name.upper()}", name, zh, en, value)
+def _given(wanted: pd.DataFrame, records: Records) -> pd.DataFrame:
+    """The wanted pairs' record ids from ``records``, as :func:`provenance_of_pairs` gives them."""
+    ids = [
+        json.dumps(list(records.get((uscc, feature), ())))
+        for uscc, feature in zip(wanted["uscc"], wanted["feature"], strict=True)
+    ]
+    return wanted.assign(record_ids=ids)
 
 
-def _line(head: str, contribution: float, record_ids: Iterable[str]) -> str:
-    """One reason's JSON: its head, then contribution and record ids (float repr is JSON's)."""
-    ids = ", ".join(map(_quoted, record_ids))
-    return f'{head}, "contribution": {round(contribution, 6)!r}, "record_ids": [{ids}]}}'
-
-
-def _head_json(code: str, feature: str, zh: str, en: str, value: object) -> str:
-    """A reason's JSON up to its contribution: the fields in :class:`Reason`'s order."""
-    fields = {"code": code, "feature": feature, "text_zh": zh, "text_en": en, "value": value}
-    return json.dumps(fields, ensure_ascii=False)[:-1]
-
-
-def _plain(value: object) -> object:
-    """A JSON-friendly Python value: numpy scalars unwrapped, missing as None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def _shown(feature: Feature, value: object) -> str:
-    if value is None:
-        return "无 none"
-    if feature.dtype == "category":
-        return str(value)
-    number = float(value)  # type: ignore[arg-type]
-    if feature.aggregation == "share":
-        return f"{number:.0%}"
-    if feature.dtype == "int" or number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
+def _placed(
+    found: pd.DataFrame, shape: tuple[int, int]
+) -> tuple[np.ndarray, dict[tuple[int, str], str]]:
+    """Record ids (JSON) per row and reason rank, and per (row, feature) of an override."""
+    reason_ids = np.full(shape, NO_RECORDS, dtype=object)
+    rows, slots = found["row"].to_numpy(dtype=int), found["slot"].to_numpy(dtype=int)
+    ids = found["record_ids"].to_numpy(dtype=object)
+    ranked = slots >= 0
+    reason_ids[rows[ranked], slots[ranked]] = ids[ranked]
+    features = found["feature"].to_numpy(dtype=object)
+    override_ids = {
+        (int(row), str(name)): str(text)
+        for row, name, text in zip(rows[~ranked], features[~ranked], ids[~ranked], strict=True)
+    }
+    return reason_ids, override_ids
 
 
 def _second_opinions(grades: pd.DataFrame, policy: GradingPolicy) -> tuple[list[str], np.ndarray]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 import pyarrow as pa
@@ -229,37 +230,51 @@ def provenance_of_pairs(
     *,
     as_of: dt.date,
     policy: PublicityPolicy | None = None,
-) -> dict[tuple[str, str], list[str]]:
+) -> pd.DataFrame:
     """:func:`provenance` for many (subject, feature) pairs: one query per source.
 
-    ``wanted`` has columns ``uscc`` and ``feature``; a batch of reason codes asks for the few
-    features each subject's reasons name, not every feature for every subject. Pairs with no
-    record behind them are absent from the result.
+    ``wanted`` has columns ``uscc`` and ``feature``, and any others the caller keys its pairs
+    by; a batch of reason codes asks for the few features each subject's reasons name, not every
+    feature for every subject. The result has a row per pair with records behind it: the columns
+    of ``wanted`` and ``record_ids``, the ids newest first as JSON text (the form explanations
+    carry them in, built by DuckDB rather than as a million Python lists).
     """
     policy = policy or load_publicity_policy()
-    by_source: dict[str, list[str]] = {}
-    for name in wanted["feature"].unique().tolist():
-        if catalog[name].source != "subjects":
-            by_source.setdefault(catalog[name].source, []).append(name)
-    found: dict[tuple[str, str], list[str]] = {}
+    columns = [c for c in wanted.columns if c != "record_ids"]
+    keys = ", ".join(f"w.{quote(c)}" for c in columns)
+    parts = []
     with store.con.cursor() as cursor:
-        for source, names in by_source.items():
-            pairs = wanted[wanted["feature"].isin(names)][["uscc", "feature"]]
+        for source, names in _features_by_source(catalog, wanted["feature"].unique()).items():
+            pairs = wanted[wanted["feature"].isin(names)][columns]
             cursor.register("_wanted", pa.Table.from_pandas(pairs, preserve_index=False))
             # Each pair keeps the records its own feature counts.
             cases = " ".join(
                 f"WHEN {sql_text(n)} THEN ({_counted(catalog[n], as_of)})" for n in names
             )
-            rows = cursor.execute(
-                f"""SELECT w.uscc, w.feature, list(r.record_id ORDER BY r.day DESC, r.record_id)
-                FROM _wanted w JOIN ({source_sql(source, as_of, policy)}) r USING (uscc)
-                WHERE CASE w.feature {cases} END GROUP BY w.uscc, w.feature"""
-            ).fetchall()
+            latest = ", ".join(
+                sql_text(n) for n in names if catalog[n].aggregation == "days_since"
+            )  # the latest record only: a days_since value comes from it alone
+            ids = "list(r.record_id ORDER BY r.day DESC, r.record_id)"
+            parts.append(
+                cursor.sql(
+                    f"""SELECT {keys}, to_json(CASE WHEN w.feature IN ({latest or "NULL"})
+                                             THEN {ids}[1:1] ELSE {ids} END) AS record_ids
+                    FROM _wanted w JOIN ({source_sql(source, as_of, policy)}) r USING (uscc)
+                    WHERE CASE w.feature {cases} END GROUP BY {keys}"""
+                ).to_arrow_table()
+            )
             cursor.unregister("_wanted")
-            for uscc, name, ids in rows:
-                latest_only = catalog[name].aggregation == "days_since"
-                found[(uscc, name)] = ids[:1] if latest_only else ids
-    return found
+    if not parts:
+        return pd.DataFrame(columns=[*columns, "record_ids"])
+    return pa.concat_tables(parts).to_pandas()
+
+
+def _features_by_source(catalog: Catalog, names: Iterable[str]) -> dict[str, list[str]]:
+    by_source: dict[str, list[str]] = {}
+    for name in names:
+        if catalog[name].source != "subjects":  # a subject's own attributes have no records
+            by_source.setdefault(catalog[name].source, []).append(name)
+    return by_source
 
 
 def _counted(feature: Feature, as_of: dt.date) -> str:

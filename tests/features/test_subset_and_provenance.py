@@ -1,6 +1,7 @@
 """The single-subject path and batch provenance agree with the full computation."""
 
 import datetime as dt
+import json
 
 import pandas as pd
 
@@ -41,9 +42,10 @@ def test_provenance_of_pairs_equals_the_per_feature_table(store, city_dir):
         [(uscc, f.name) for uscc in subjects for f in catalog], columns=["uscc", "feature"]
     )
     # When their records are read in one query per source
-    found = provenance_of_pairs(store, catalog, wanted, as_of=AS_OF)
+    rows = provenance_of_pairs(store, catalog, wanted, as_of=AS_OF)
+    found = {(u, f): json.loads(ids) for u, f, ids in rows.itertuples(index=False)}
     # Then each pair has the records the per-feature provenance gives, and only pairs with some
-    assert found
+    assert found and all(found.values())
     for feature in catalog:
         table = provenance_table(store, feature, as_of=AS_OF)
         for uscc in subjects:
