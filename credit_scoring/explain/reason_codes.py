@@ -166,7 +166,7 @@ def _contributions(
     X = features[bundle.features_]
     if source == "scorecard":
         return bundle.scorecard_.contributions(X)  # points lost below each characteristic's best
-    return bundle.gbm_.contributions(X).drop(columns=["base_value"], errors="ignore")
+    return bundle.gbm_.contributions(X)
 
 
 def _top(values: np.ndarray, k: int, *, adverse: bool) -> np.ndarray:

@@ -38,10 +38,9 @@ def tree_by_tree_contributions(
     splits = splits[splits["split_feature"].notna()]
     by_tree = dict(tuple(splits.groupby("tree_index")))
     out = np.zeros((n_rows, n_columns + 1), dtype="float64", order="F")
-    codes: dict[tuple[int, bytes], tuple[np.ndarray, int]] = {}  # trees share thresholds
     for tree in range(booster.num_trees()):
         tree_splits = by_tree.get(tree, splits.iloc[:0])
-        pattern, first, columns = _patterns(matrix, tree_splits, categorical, codes)
+        pattern, first, columns = _patterns(matrix, tree_splits, categorical)
         values = booster.predict(
             matrix[first], pred_contrib=True, start_iteration=tree, num_iteration=1,
             num_threads=num_threads,
@@ -54,13 +53,10 @@ def tree_by_tree_contributions(
 
 
 def _patterns(
-    matrix: np.ndarray,
-    splits: pd.DataFrame,
-    categorical: set[int],
-    codes: dict[tuple[int, bytes], tuple[np.ndarray, int]],
+    matrix: np.ndarray, splits: pd.DataFrame, categorical: set[int]
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Each row's pattern number in one tree, the first row of each pattern, and the columns
-    the tree splits on; ``codes`` caches each column's codes by the thresholds that made them."""
+    the tree splits on."""
     key = np.zeros(len(matrix), dtype="int64")
     columns = []
     for name, column_splits in splits.groupby("split_feature"):
@@ -70,10 +66,7 @@ def _patterns(
             thresholds = np.zeros(0)
         else:
             thresholds = np.unique(column_splits["threshold"].to_numpy(dtype="float64"))
-        cached = (j, thresholds.tobytes())
-        if cached not in codes:
-            codes[cached] = _decision_code(matrix[:, j], thresholds, j in categorical)
-        code, radix = codes[cached]
+        code, radix = _decision_code(matrix[:, j], thresholds, j in categorical)
         if int(key.max()) * radix + radix >= _KEY_LIMIT:
             key = pd.factorize(key)[0].astype("int64")
         key = key * radix + code
