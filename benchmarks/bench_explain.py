@@ -50,7 +50,10 @@ def single(db: Path, mlruns: Path, n: int) -> dict[str, Any]:
     from credit_scoring.explain import explain_subject
 
     store, catalog, policy, bundle = _load(db, mlruns)
-    subjects = [u for (u,) in store.con.execute("SELECT uscc FROM subjects").fetchall()]
+    registered = "registered_date IS NULL OR registered_date <= ?"  # existing on AS_OF
+    subjects = [
+        u for (u,) in store.con.execute(f"SELECT uscc FROM subjects WHERE {registered}", [AS_OF])
+    ]
     chosen = np.random.default_rng(0).choice(subjects, n + 20, replace=False)
     latencies = []
     for i, uscc in enumerate(chosen):

@@ -21,6 +21,7 @@ from credit_scoring.models.grading import GradingPolicy
 __all__ = ["ReasonTexts"]
 
 NO_RECORDS = "[]"
+_GROUPED_ROWS = 1_000  # from this many rows, values are grouped before their texts are built
 _NO_EVIDENCE = ("无足以评为A级的守信记录", "no record showing compliance, so not A")
 
 
@@ -103,11 +104,14 @@ class ReasonTexts:
     def _distinct(self, name: str) -> tuple[np.ndarray, list[object]]:
         """The column as codes of its distinct values (-1 for missing), and those values."""
         if name not in self._codes:
-            if name in self.features.columns:
+            if name not in self.features.columns:
+                self._codes[name] = (np.zeros(0, dtype=int), [])
+            elif len(self.features) < _GROUPED_ROWS:  # a few rows: each its own value
+                values = [_plain(v) for v in self.features[name].tolist()]
+                self._codes[name] = (np.arange(len(values)), values)
+            else:
                 codes, uniques = pd.factorize(self.features[name], use_na_sentinel=True)
                 self._codes[name] = (codes, [_plain(v) for v in uniques])
-            else:
-                self._codes[name] = (np.zeros(0, dtype=int), [])
         return self._codes[name]
 
     def _head(self, kind: str, name: str, value: object) -> str:

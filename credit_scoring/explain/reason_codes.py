@@ -198,6 +198,7 @@ def _wanted_pairs(
         for code in codes.split(";")
         if code in by_code
     ]
+    applied = list(dict.fromkeys(applied))  # two overrides on one feature share its records
     override_rows = np.asarray([row for row, _ in applied], dtype=int)
     wanted = pd.DataFrame(
         {
@@ -206,8 +207,9 @@ def _wanted_pairs(
             "uscc": np.concatenate([usccs[rows], usccs[override_rows]]),
             "feature": np.concatenate([features, [name for _, name in applied]]),
         }
-    ).drop_duplicates()
-    return wanted[wanted["feature"].isin([f.name for f in catalog])]
+    )
+    known = {f.name for f in catalog}
+    return wanted[[name in known for name in wanted["feature"].tolist()]]
 
 
 def _given(wanted: pd.DataFrame, records: Records) -> pd.DataFrame:
