@@ -209,7 +209,7 @@ def _wanted_pairs(
         }
     )
     known = {f.name for f in catalog}
-    return wanted[[name in known for name in wanted["feature"].tolist()]]
+    return wanted[np.fromiter((n in known for n in wanted["feature"]), bool, len(wanted))]
 
 
 def _given(wanted: pd.DataFrame, records: Records) -> pd.DataFrame:
