@@ -41,7 +41,14 @@ import numpy as np
 from credit_scoring.errors import InfeasiblePlan
 from credit_scoring.supervision.policy import STRATA, SamplingPolicy
 
-__all__ = ["Allocation", "Draw", "allocate", "draw_sample", "stratum_probabilities"]
+__all__ = [
+    "Allocation",
+    "Draw",
+    "allocate",
+    "draw_sample",
+    "inclusion_probabilities",
+    "stratum_probabilities",
+]
 
 _DRAW_STREAM = 0  # the inspector assignment draws from stream 1 of the same seed
 _RISK_FLOOR = 1e-6  # keeps every subject of a stratum drawable under PPS
@@ -159,6 +166,8 @@ def _pps_probabilities(risk: np.ndarray, size: int) -> np.ndarray:
             "have none (graded by the rule scorecard alone?): train a model or use 'stratified'"
         )
     weight = np.maximum(risk, _RISK_FLOOR)
+    if size >= len(weight):
+        return np.ones(len(weight))
     certain = np.zeros(len(weight), dtype=bool)
     while True:
         scale = (size - certain.sum()) / weight[~certain].sum()
@@ -166,6 +175,15 @@ def _pps_probabilities(risk: np.ndarray, size: int) -> np.ndarray:
         if not newly.any():
             return np.where(certain, 1.0, weight * scale)
         certain |= newly
+
+
+def inclusion_probabilities(
+    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str
+) -> np.ndarray:
+    """The exact ``pi_i`` a draw would give, without drawing (for comparing designs)."""
+    s = stratum_probabilities(strata, risk, allocation, design)
+    left = len(strata) - allocation.graded
+    return s + (1 - s) * (allocation.exploration / left if left else 0.0)
 
 
 def draw_sample(
