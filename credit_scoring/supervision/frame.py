@@ -1,8 +1,8 @@
 """The sampling frame: every subject in a plan's scope, its stratum, and whether it may be drawn.
 
 Built from the store as of a date with the grades the plan uses. Small named steps:
-``_subjects_in_scope`` (registered and active by then, inside the plan's regions and domains),
-``_inspection_history`` (the year's count, the last date and who inspected last time),
+``subjects_in_scope`` (registered and active by then, inside the plan's regions and domains),
+``inspection_history`` (the year's count, the last date and who inspected last time),
 ``_fresh_complaints``, then the department, the stratum and the eligibility rules in pandas.
 The eligible frame comes out in canonical order (by USCC), which the draw and the commitment
 rely on.
@@ -19,7 +19,15 @@ import pandas as pd
 from credit_scoring.records.store import Store
 from credit_scoring.supervision.policy import GRADES, SamplingPolicy
 
-__all__ = ["FRAME_COLUMNS", "Frame", "Scope", "build_frame"]
+__all__ = [
+    "FRAME_COLUMNS",
+    "Frame",
+    "Scope",
+    "build_frame",
+    "inspection_history",
+    "subjects_in_scope",
+    "supervising_departments",
+]
 
 FRAME_COLUMNS = [
     "uscc", "stratum", "grade", "risk", "department", "region_code", "inspections_365d",
@@ -60,7 +68,7 @@ def _sql_date(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
-def _subjects_in_scope(store: Store, as_of: dt.date, scope: Scope) -> pd.DataFrame:
+def subjects_in_scope(store: Store, as_of: dt.date, scope: Scope) -> pd.DataFrame:
     conditions = [
         f"(registered_date IS NULL OR registered_date <= {_sql_date(as_of)})",
         "coalesce(status, 'active') = 'active'",  # the status as stored
@@ -77,7 +85,7 @@ def _subjects_in_scope(store: Store, as_of: dt.date, scope: Scope) -> pd.DataFra
     return store.con.execute(query, params).df()
 
 
-def _inspection_history(store: Store, as_of: dt.date) -> pd.DataFrame:
+def inspection_history(store: Store, as_of: dt.date) -> pd.DataFrame:
     """Per subject: inspections in the 365 days to ``as_of``, the last one and its inspectors."""
     day = _sql_date(as_of)
     # Ties on the last day are broken by record id, so "last time" is well defined.
@@ -103,7 +111,7 @@ def _fresh_complaints(store: Store, as_of: dt.date, window_days: int) -> set[str
     return {row[0] for row in rows}
 
 
-def _departments(subjects: pd.DataFrame, policy: SamplingPolicy) -> pd.Series:
+def supervising_departments(subjects: pd.DataFrame, policy: SamplingPolicy) -> pd.Series:
     """The first listed department whose regions and domains hold the subject's."""
     department = pd.Series(None, index=subjects.index, dtype=object)
     for entry in reversed(policy.departments):  # reversed: the first match wins
@@ -129,12 +137,12 @@ def build_frame(
     grade, reached the annual cap, or was inspected within the minimum gap; a fresh
     substantiated complaint overrides the gap (and the cap if the policy says so).
     """
-    subjects = _subjects_in_scope(store, as_of, scope)
-    subjects["department"] = _departments(subjects, policy)
+    subjects = subjects_in_scope(store, as_of, scope)
+    subjects["department"] = supervising_departments(subjects, policy)
     if scope.department is not None:
         policy.department(scope.department)  # an unknown name is an error, not an empty plan
         subjects = subjects[subjects["department"] == scope.department]
-    frame = subjects.merge(_inspection_history(store, as_of), on="uscc", how="left")
+    frame = subjects.merge(inspection_history(store, as_of), on="uscc", how="left")
     frame = frame.merge(
         grades[["uscc", "grade", "pd"]].rename(columns={"pd": "risk"}), on="uscc", how="left"
     )
