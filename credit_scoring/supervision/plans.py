@@ -71,7 +71,7 @@ class Plan:
 
     def summary(self) -> dict[str, Any]:
         """What the CLI and the API print: identity, sizes per stratum, assignment status."""
-        items = self.items
+        items, lift = self.items, self.expected_lift
         return {
             "plan_id": self.plan_id, "as_of": self.as_of.isoformat(), "seed": self.seed,
             "commitment": self.commitment, "design": self.design, "budget": self.budget,
@@ -80,7 +80,7 @@ class Plan:
             "inspections": len(items), "exploration": int(items["exploration"].sum()),
             "by_stratum": items["stratum"].value_counts().reindex(STRATA, fill_value=0).to_dict(),
             "pending": int((items["assignment"] == "pending").sum()),
-            "expected_lift": round(self.expected_lift, 3),
+            "expected_lift": None if np.isnan(lift) else round(lift, 3),
         }  # fmt: skip
 
 

@@ -126,10 +126,11 @@ def list_plans(store: Store) -> list[dict[str, Any]]:
     ['P20260930-0123456789ab']
     """
     rows = store.con.execute(
-        """SELECT p.plan_id, p.created_at, p.as_of, p.seed, p.commitment, p.design, p.budget,
+        """SELECT p.plan_id, strftime(p.created_at, '%Y-%m-%d %H:%M:%S') AS created_at,
+                  strftime(p.as_of, '%Y-%m-%d') AS as_of, p.seed, p.commitment, p.design, p.budget,
                   p.policy_version, count(i.uscc) AS inspections,
                   count(*) FILTER (WHERE i.assignment = 'pending') AS pending
            FROM plans p LEFT JOIN plan_items i USING (plan_id)
-           GROUP BY ALL ORDER BY p.created_at DESC, p.plan_id"""
+           GROUP BY ALL ORDER BY created_at DESC, p.plan_id"""
     ).df()
     return rows.to_dict("records")  # type: ignore[return-value]
