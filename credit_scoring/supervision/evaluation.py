@@ -33,7 +33,7 @@ from credit_scoring.supervision import storage
 from credit_scoring.supervision.draw import Allocation, inclusion_probabilities
 from credit_scoring.supervision.policy import GRADES, STRATA
 
-__all__ = ["Evaluation", "evaluate_plans", "policy_probabilities"]
+__all__ = ["Evaluation", "estimate", "evaluate_plans", "policy_probabilities"]
 
 _LEVEL = 0.95
 
@@ -226,16 +226,34 @@ def evaluate_plans(
         first = storage.load_plan(store, plan_ids[0])
         violation_results = tuple(first.parameters["policy"]["violation_results"])
     frame = _sample(store, plan_ids, violation_results)
-    sample = frame[frame["inspected"]].reset_index(drop=True)
-    if sample.empty:
+    if not frame["inspected"].any():
         raise ValueError(f"no results ingested yet for plan(s) {', '.join(plan_ids)}")
-    rng = np.random.default_rng(seed)
-    groups = (sample["plan_id"] + "|" + sample["stratum"]).to_numpy()
-    weights = _bootstrap_weights(groups, replicates, rng)
+    by_grade, policies, exploration = estimate(frame, replicates=replicates, seed=seed)
     selected = frame["selected"].to_numpy(bool)
     return Evaluation(
-        list(plan_ids), len(sample), int(frame.loc[selected, "not_found"].fillna(False).sum()),
+        list(plan_ids), int(frame["inspected"].sum()),
+        int(frame.loc[selected, "not_found"].fillna(False).sum()),
         int((selected & frame["violation"].isna().to_numpy()).sum()),
-        _grade_table(frame, sample, weights), _policy_table(frame, sample, weights),
-        _exploration_estimate(sample, weights, len(frame)),
+        by_grade, policies, exploration,
     )  # fmt: skip
+
+
+def estimate(
+    frame: pd.DataFrame, *, replicates: int = 1000, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """The estimates from a frame of eligible (plan, subject) rows; no store needed.
+
+    ``frame`` has ``plan_id``, ``grade``, ``stratum``, ``inclusion_prob``, ``exploration_prob``,
+    ``explored``, ``inspected`` (a result came back), ``violation`` (for inspected rows) and a
+    ``q_<policy>`` probability column per policy to compare (``q_uniform`` among them).
+    Returns the per-grade table, the per-policy table and the exploration-only estimate.
+    """
+    sample = frame[frame["inspected"].to_numpy(bool)].reset_index(drop=True)
+    rng = np.random.default_rng(seed)
+    groups = (sample["plan_id"].astype(str) + "|" + sample["stratum"].astype(str)).to_numpy()
+    weights = _bootstrap_weights(groups, replicates, rng)
+    return (
+        _grade_table(frame, sample, weights),
+        _policy_table(frame, sample, weights),
+        _exploration_estimate(sample, weights, len(frame)),
+    )

@@ -55,7 +55,7 @@ class Department(_Strict):
     def _known_domains(self) -> Department:
         unknown = [d for d in self.domains if d not in codes.DOMAINS.codes]
         if unknown:
-            raise ValueError(f"{self.name}: unknown domain code(s) {unknown}")
+            raise ValueError(f"unknown domain code(s) {unknown}")
         return self
 
 
