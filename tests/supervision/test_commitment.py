@@ -32,7 +32,7 @@ def test_any_change_to_the_inputs_changes_the_commitment():
         commitment(7, PARAMETERS, USCC.replace("91350200776049653A", "91350200776049653B"),
                    STRATA, RISK),
         commitment(7, PARAMETERS, USCC, pd.Series(["B", "B", "D"]), RISK),
-        commitment(7, PARAMETERS, USCC, STRATA, pd.Series([0.02, 0.1, 0.45000000000000001 + 1e-16])),
+        commitment(7, PARAMETERS, USCC, STRATA, pd.Series([0.02, 0.1, 0.45 + 1e-16])),
     ]  # fmt: skip
     assert all(c != sealed for c in changed)
     assert len(set(changed)) == len(changed)
