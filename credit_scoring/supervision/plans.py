@@ -97,7 +97,8 @@ class VerificationResult:
 
     @property
     def ok(self) -> bool:
-        return self.commitment_matches and self.draw_matches and self.assignment_matches
+        """Every check passed: the commitment, the draw, the inspectors and their inputs."""
+        return not self.problems
 
 
 def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: float | None) -> int:
