@@ -70,8 +70,9 @@ def test_filled_in_results_are_ingested_as_they_are_and_evaluated(store, city_gr
     assert set(evaluation.by_grade["grade"]) == {"A", "B", "C", "D"}
 
 
-def test_simulated_results_against_the_truth_show_the_graded_plan_finds_more(store, city_grades,
-                                                                             truth, tmp_path):  # fmt: skip
+def test_simulated_results_against_the_truth_show_the_plan_finds_more(
+    store, city_grades, truth, tmp_path
+):
     plan = create_plan(store, as_of=AS_OF, rate=0.1, seed=3, grades=city_grades, design="pps")
     comparison = truth_comparison(plan, truth)
     lifts = {row["policy"]: row["lift"] for row in comparison["policies"]}
