@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,13 @@ from rich.table import Table
 
 from credit_scoring.supervision import Evaluation, Plan, VerificationResult
 
-__all__ = ["print_evaluation", "print_frequencies", "print_plan", "print_verification"]
+__all__ = [
+    "print_demo_plan",
+    "print_evaluation",
+    "print_frequencies",
+    "print_plan",
+    "print_verification",
+]
 
 _STRATUM_LABELS = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高",
                    "complaint": "投诉属实"}  # fmt: skip
@@ -52,6 +59,17 @@ def print_plan(console: Console, plan: Plan) -> None:
         f"{excluded}); {summary['pending']:,} awaiting inspectors; expected lift over uniform "
         f"sampling by the model's risk: {'–' if lift is None else f'{lift:.2f}×'}"
     )
+
+
+def print_demo_plan(console: Console, plan: Plan, lifts: dict[str, float], folder: Path) -> None:
+    """The demo's plan, and what each design is expected to find against uniform sampling."""
+    print_plan(console, plan)
+    if lifts:
+        shown = ", ".join(f"{name} {lift:.2f}×" for name, lift in lifts.items())
+        console.print(f"Expected violations per inspection against uniform sampling at the same "
+                      f"budget (by the model's probabilities): {shown}")  # fmt: skip
+    console.print(f"Plan files (CSV with BOM, XLSX per department) in {folder}; "
+                  f"`credit-scoring plan verify {plan.plan_id}` reruns it")  # fmt: skip
 
 
 def print_verification(console: Console, result: VerificationResult) -> None:

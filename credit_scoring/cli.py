@@ -635,6 +635,8 @@ def demo(
                 "seconds": result.seconds,
                 "ingests": [r.as_dict() for r in result.ingests],
                 "disclosure": result.disclosure.summary.to_dict("records"),
+                "plan": result.plan.summary() if result.plan is not None else None,
+                "plan_expected_lifts": result.plan_lifts,
             }
         )
         return

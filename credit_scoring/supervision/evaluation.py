@@ -12,8 +12,9 @@ policy) the estimators over the sample ``s`` are, for a group ``g`` of ``N_g`` s
 Violations found per inspection under a policy ``Q`` with probabilities ``q_i`` over the same
 frame are ``sum_F q_i y_i / sum_F q_i``, estimated by ``sum_s q_i y_i / pi_i`` over
 ``sum_F q_i`` (HT) or over ``sum_s q_i / pi_i`` (Hájek); uniform sampling at the same budget
-is ``q_i = n / N``, i.e. the population's violation rate. The exploration share alone gives a
-second estimate, with its own exact probabilities. Confidence intervals are percentiles of a
+is ``q_i = n / N``, i.e. the population's violation rate. The exploration share gives a
+second estimate, with its own exact probabilities (plus the subjects taken with certainty,
+which exploration never reaches). Confidence intervals are percentiles of a
 bootstrap that resamples inspections with replacement inside each (plan, stratum); it ignores
 the finite-population correction, so it errs wide. Inspections whose result is ``not_found``
 (the subject is gone) are left out as non-response and counted.
@@ -33,7 +34,7 @@ from credit_scoring.supervision import storage
 from credit_scoring.supervision.draw import Allocation, inclusion_probabilities
 from credit_scoring.supervision.policy import GRADES, STRATA
 
-__all__ = ["Evaluation", "estimate", "evaluate_plans", "policy_probabilities"]
+__all__ = ["Evaluation", "estimate", "evaluate_plans", "expected_lifts", "policy_probabilities"]
 
 _LEVEL = 0.95
 
@@ -84,6 +85,22 @@ def policy_probabilities(frame: pd.DataFrame, parameters: dict[str, Any]) -> dic
     for design in designs:
         out[design] = inclusion_probabilities(strata, risk, allocation, design)
     return out
+
+
+def expected_lifts(frame: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, float]:
+    """Per design at the plan's budget, expected violations per inspection over uniform's,
+    by the model's risk (``sum(q * risk) / sum(q)`` over ``mean(risk)``); empty without risk.
+
+    Examples
+    --------
+    >>> expected_lifts(plan.frame, plan.parameters)  # doctest: +SKIP
+    {'uniform': 1.0, 'plan': 2.1, 'stratified': 2.1, 'pps': 2.6}
+    """
+    risk = frame["risk"].to_numpy(float)
+    if not len(risk) or np.isnan(risk).any() or risk.mean() == 0:
+        return {}
+    return {name: float((q * risk).sum() / q.sum() / risk.mean())
+            for name, q in policy_probabilities(frame, parameters).items()}  # fmt: skip
 
 
 def _sample(store: Store, plan_ids: list[str], results: tuple[str, ...]) -> pd.DataFrame:
@@ -181,13 +198,20 @@ def _policy_table(frame: pd.DataFrame, sample: pd.DataFrame, weights: np.ndarray
 
 
 def _exploration_estimate(sample: pd.DataFrame, weights: np.ndarray, size: int) -> dict[str, float]:
-    """The population's violation rate from the exploration draws alone, with their own pi."""
+    """The population's violation rate from the exploration draws, with their own pi.
+
+    Subjects the graded draw takes with certainty (``stratum_prob == 1``) can never be
+    explored, so they enter as themselves (probability 1): without them the estimate would
+    miss exactly the riskiest subjects.
+    """
     explored = sample["explored"].to_numpy(bool)
-    y = sample["violation"].to_numpy(float)[explored]
-    pi = sample["exploration_prob"].to_numpy(float)[explored]
-    ht, hajek = _rates(weights[:, explored], y, pi, size)
+    certain = sample["stratum_prob"].to_numpy(float) >= 1
+    used = explored | certain
+    pi = np.where(certain, 1.0, sample["exploration_prob"].to_numpy(float))[used]
+    y = sample["violation"].to_numpy(float)[used]
+    ht, hajek = _rates(weights[:, used], y, pi, size)
     (h, h_low, h_high), (j, j_low, j_high) = _interval(ht), _interval(hajek)
-    return {"inspected": int(explored.sum()), "ht": h, "ht_low": h_low, "ht_high": h_high,
+    return {"inspected": int(explored.sum()), "certain": int(certain.sum()), "ht": h, "ht_low": h_low, "ht_high": h_high,
             "hajek": j, "hajek_low": j_low, "hajek_high": j_high}  # fmt: skip
 
 
@@ -243,8 +267,8 @@ def estimate(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """The estimates from a frame of eligible (plan, subject) rows; no store needed.
 
-    ``frame`` has ``plan_id``, ``grade``, ``stratum``, ``inclusion_prob``, ``exploration_prob``,
-    ``explored``, ``inspected`` (a result came back), ``violation`` (for inspected rows) and a
+    ``frame`` has ``plan_id``, ``grade``, ``stratum``, ``inclusion_prob``, ``stratum_prob``,
+    ``exploration_prob``, ``explored``, ``inspected`` (a result came back), ``violation`` (for inspected rows) and a
     ``q_<policy>`` probability column per policy to compare (``q_uniform`` among them).
     Returns the per-grade table, the per-policy table and the exploration-only estimate.
     """

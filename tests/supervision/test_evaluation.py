@@ -32,7 +32,8 @@ def _one_plan(population, design, seed):
     rng = np.random.default_rng([seed, 99])
     frame = pd.DataFrame({
         "plan_id": "P", "grade": grade, "stratum": strata,
-        "inclusion_prob": drawn.inclusion_prob, "exploration_prob": drawn.exploration_prob,
+        "inclusion_prob": drawn.inclusion_prob, "stratum_prob": drawn.stratum_prob,
+        "exploration_prob": drawn.exploration_prob,
         "explored": drawn.explored, "inspected": drawn.selected,
         "violation": np.where(drawn.selected, rng.random(len(truth)) < truth, np.nan),
         "q_uniform": np.full(len(truth), BUDGET / len(truth)),
@@ -52,6 +53,8 @@ def test_horvitz_thompson_estimates_are_unbiased_over_repeated_plans(population,
         "exploration_rate": truth.mean(),
         **{f"grade_{g}": truth[grade == g].mean() for g in "ABCD"},
     }
+    if design == "pps":  # some subjects are certain: exploration can never reach them
+        assert (inclusion_probabilities(strata, risk, allocation, "pps") == 1).any()
     runs = 400
     estimates = {key: [] for key in targets}
     naive = []
