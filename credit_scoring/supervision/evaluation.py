@@ -211,8 +211,9 @@ def _exploration_estimate(sample: pd.DataFrame, weights: np.ndarray, size: int) 
     y = sample["violation"].to_numpy(float)[used]
     ht, hajek = _rates(weights[:, used], y, pi, size)
     (h, h_low, h_high), (j, j_low, j_high) = _interval(ht), _interval(hajek)
-    return {"inspected": int(explored.sum()), "certain": int(certain.sum()), "ht": h, "ht_low": h_low, "ht_high": h_high,
-            "hajek": j, "hajek_low": j_low, "hajek_high": j_high}  # fmt: skip
+    return {"inspected": int(explored.sum()), "certain": int(certain.sum()), "ht": h,
+            "ht_low": h_low, "ht_high": h_high, "hajek": j, "hajek_low": j_low,
+            "hajek_high": j_high}  # fmt: skip
 
 
 def evaluate_plans(
@@ -268,9 +269,10 @@ def estimate(
     """The estimates from a frame of eligible (plan, subject) rows; no store needed.
 
     ``frame`` has ``plan_id``, ``grade``, ``stratum``, ``inclusion_prob``, ``stratum_prob``,
-    ``exploration_prob``, ``explored``, ``inspected`` (a result came back), ``violation`` (for inspected rows) and a
-    ``q_<policy>`` probability column per policy to compare (``q_uniform`` among them).
-    Returns the per-grade table, the per-policy table and the exploration-only estimate.
+    ``exploration_prob``, ``explored``, ``inspected`` (a result came back), ``violation`` (for
+    inspected rows) and a ``q_<policy>`` probability column per policy to compare
+    (``q_uniform`` among them). Returns the per-grade table, the per-policy table and the
+    exploration estimate.
     """
     sample = frame[frame["inspected"].to_numpy(bool)].reset_index(drop=True)
     rng = np.random.default_rng(seed)
