@@ -114,9 +114,12 @@ def unstaffable(subjects: pd.DataFrame, pool: pd.DataFrame, rules: InspectorRule
 
 
 def _pairs(table: pd.DataFrame, column: str, key: str, swap: bool = False) -> pd.DataFrame:
-    """(uscc, inspector_id) pairs from a ``;``-listed column."""
-    listed = table[[key, column]].assign(**{column: table[column].map(split_ids)})
-    exploded = listed.explode(column).dropna(subset=[column])
+    """(uscc, inspector_id) pairs from a ``;``-listed column (vectorised: a million rows)."""
+    listed = table.loc[table[column].notna(), [key, column]]
+    listed = listed.assign(**{column: listed[column].astype(str).str.split(";")})
+    exploded = listed.explode(column)
+    exploded[column] = exploded[column].str.strip()
+    exploded = exploded[exploded[column] != ""]
     return pd.DataFrame({"uscc": exploded[key if swap else column],
                          "inspector_id": exploded[column if swap else key]})  # fmt: skip
 

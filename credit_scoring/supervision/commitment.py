@@ -21,7 +21,6 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["canonical_json", "commitment", "table_digest"]
@@ -35,9 +34,9 @@ def canonical_json(value: object) -> str:
 
 
 def _subject_lines(uscc: pd.Series, strata: pd.Series, risk: pd.Series) -> str:
-    risks = [repr(float(r)) if not np.isnan(r) else "nan" for r in risk.to_numpy(float)]
-    lines = uscc.astype(str) + "," + strata.astype(str) + "," + pd.Series(risks, index=uscc.index)
-    return "".join(line + "\n" for line in lines)
+    risks = map(repr, risk.to_numpy(float).tolist())  # repr(nan) is "nan"
+    rows = zip(uscc.astype(str).tolist(), strata.astype(str).tolist(), risks, strict=True)
+    return "".join(f"{code},{stratum},{r}\n" for code, stratum, r in rows)
 
 
 def commitment(
@@ -66,20 +65,17 @@ def commitment(
 def table_digest(frame: pd.DataFrame, columns: list[str]) -> str:
     """SHA-256 of ``columns`` of ``frame``, one line per row in the frame's order.
 
-    Cells are joined by U+001F; an empty cell is empty text and a list is ``;``-joined.
+    Cells (text, booleans or empty) are joined by U+001F; an empty cell is empty text.
     """
     if frame.empty:
         return hashlib.sha256(b"").hexdigest()
-    cells = [frame[column].map(_cell) for column in columns]
+    cells = [_text(frame[column]) for column in columns]
     lines = cells[0]
     for cell in cells[1:]:
         lines = lines + "\x1f" + cell
     return hashlib.sha256("".join(lines + "\n").encode()).hexdigest()
 
 
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return ";".join(str(v) for v in value)
-    return str(value)
+def _text(column: pd.Series) -> pd.Series:
+    values = column.astype(object)
+    return values.astype(str).where(values.notna(), "")

@@ -46,9 +46,11 @@ def inspector_pool(store: Store, departments: list[str]) -> pd.DataFrame:
 
 
 def subject_names(store: Store, uscc: pd.Series) -> list[str | None]:
-    names = store.con.execute(
-        "SELECT uscc, name FROM subjects WHERE list_contains(?, uscc)", [uscc.tolist()]
-    ).df()
+    wanted = pd.DataFrame({"uscc": uscc.astype(str)})
+    # Its own cursor: the feature engine may have left a result open on the main connection.
+    with store.con.cursor() as con:
+        con.register("_wanted", wanted)
+        names = con.execute("SELECT uscc, name FROM subjects JOIN _wanted USING (uscc)").df()
     lookup = dict(zip(names["uscc"], names["name"], strict=True))
     return [lookup.get(code) for code in uscc]
 
