@@ -179,7 +179,7 @@ def print_demo(console: Console, result: DemoResult) -> None:
         from credit_scoring._render_supervision import print_demo_plan
 
         console.rule("[bold]双随机 inspection plan for the next quarter")
-        print_demo_plan(console, result.plan, result.plan_lifts, result.db.parent / "plans")
+        print_demo_plan(console, result.plan, result.plan_lifts, result.db)
     seconds = result.seconds
     console.print(
         f"Store {result.db}; grades {result.db.parent / 'grades.parquet'}; MLflow "

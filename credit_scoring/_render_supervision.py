@@ -61,15 +61,15 @@ def print_plan(console: Console, plan: Plan) -> None:
     )
 
 
-def print_demo_plan(console: Console, plan: Plan, lifts: dict[str, float], folder: Path) -> None:
+def print_demo_plan(console: Console, plan: Plan, lifts: dict[str, float], db: Path) -> None:
     """The demo's plan, and what each design is expected to find against uniform sampling."""
     print_plan(console, plan)
     if lifts:
         shown = ", ".join(f"{name} {lift:.2f}×" for name, lift in lifts.items())
         console.print(f"Expected violations per inspection against uniform sampling at the same "
                       f"budget (by the model's probabilities): {shown}")  # fmt: skip
-    console.print(f"Plan files (CSV with BOM, XLSX per department) in {folder}; "
-                  f"`credit-scoring plan verify {plan.plan_id}` reruns it")  # fmt: skip
+    console.print(f"Plan files (CSV with BOM, XLSX per department) in {db.parent / 'plans'}; "
+                  f"`credit-scoring plan verify {plan.plan_id} --db {db}` reruns it")  # fmt: skip
 
 
 def print_verification(console: Console, result: VerificationResult) -> None:
