@@ -480,13 +480,18 @@ def plan(
     rate: Annotated[float | None, typer.Option(help="Or: share of eligible subjects.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="The plan's random seed.")] = None,
     department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
+    region: Annotated[list[str] | None, typer.Option(help="Only these region codes.")] = None,
+    domain: Annotated[list[str] | None, typer.Option(help="Only these domain codes.")] = None,
     design: Annotated[str | None, typer.Option(help="stratified or pps (default: policy).")] = None,
     out: Annotated[Path | None, typer.Option(help="Write the plan (.csv or .xlsx).")] = None,
     db: Db = DEFAULT_DB,
     mlruns: Mlruns = Path("mlruns"),
     as_json: Json = False,
 ) -> None:  # fmt: skip
-    """Draw a plan: `plan --as-of D (--budget N | --rate R) --seed S [--department X]`."""
+    """Draw a plan: `plan --as-of D (--budget N | --rate R) --seed S [--department X]`.
+
+    Without a subcommand this draws; `plan verify PLAN` and `plan list` are the subcommands.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from credit_scoring._render_supervision import print_plan
@@ -500,7 +505,8 @@ def plan(
     with Store(db) as store:
         drawn = create_plan(
             store, as_of=_parse_date(as_of), seed=seed, budget=budget, rate=rate,
-            department=department, design=design,  # type: ignore[arg-type]
+            department=department, regions=tuple(region or ()), domains=tuple(domain or ()),
+            design=design,  # type: ignore[arg-type]
             tracking=Tracking(mlruns),
         )  # fmt: skip
     written = write_plan(drawn, out) if out else None

@@ -164,7 +164,8 @@ def create_plan(
     budget, rate : int or float, optional
         Inspections to draw, or the share of eligible subjects; neither: the policy's rates.
     department, regions, domains : optional
-        The plan's scope; a department must be listed in the sampling policy.
+        The plan's scope (default: the policy's ``scope``); a department must be listed in the
+        sampling policy, domains are domain codes.
     design : {"stratified", "pps"}, optional
         Overrides the policy's design.
     policy : SamplingPolicy, optional
@@ -200,7 +201,9 @@ def create_plan(
         from credit_scoring.models.scoring import grade_store
 
         grades = grade_store(store, as_of=as_of, tracking=tracking)
-    scope = Scope(department, tuple(regions), tuple(domains))
+    default = policy.scope
+    scope = Scope(department or default.department, tuple(regions) or default.regions,
+                  tuple(domains) or default.domains)  # fmt: skip
     frame = build_frame(store, grades, policy, as_of=as_of, scope=scope)
     pool = storage.inspector_pool(store, frame.eligible["department"].dropna().unique().tolist())
     short = unstaffable(frame.eligible, pool, policy.inspectors)

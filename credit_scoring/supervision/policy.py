@@ -19,6 +19,7 @@ __all__ = [
     "GRADES",
     "STRATA",
     "Department",
+    "PlanScope",
     "SamplingPolicy",
     "load_sampling_policy",
     "policy_digest",
@@ -59,6 +60,21 @@ class Department(_Strict):
         return self
 
 
+class PlanScope(_Strict):
+    """The subjects a plan covers by default; empty fields mean no restriction."""
+
+    department: str | None = None
+    regions: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_domains(self) -> PlanScope:
+        unknown = [d for d in self.domains if d not in codes.DOMAINS.codes]
+        if unknown:
+            raise ValueError(f"unknown domain code(s) {unknown}")
+        return self
+
+
 class SamplingPolicy(_Strict):
     """The policy a plan is drawn under; ``version`` is recorded with every plan."""
 
@@ -72,6 +88,7 @@ class SamplingPolicy(_Strict):
     inspectors: InspectorRules
     minimum_frequency: dict[Literal["A", "B", "C", "D"], float]
     violation_results: tuple[str, ...] = Field(min_length=1)
+    scope: PlanScope = PlanScope()
     departments: tuple[Department, ...] = ()
 
     @model_validator(mode="after")
@@ -95,6 +112,8 @@ class SamplingPolicy(_Strict):
         names = [d.name for d in self.departments]
         if len(set(names)) != len(names):
             raise ValueError("departments: each department is listed once")
+        if self.scope.department is not None and self.scope.department not in names:
+            raise ValueError(f"scope.department: {self.scope.department!r} is not listed")
         return self
 
     def with_design(self, design: Literal["stratified", "pps"]) -> SamplingPolicy:

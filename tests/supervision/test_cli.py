@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credit_scoring.cli import app
+from credit_scoring.records.store import Store
 from credit_scoring.settings import policy_path
 
 runner = CliRunner()
@@ -47,16 +48,22 @@ def test_plan_then_verify_then_list(cli_store, tmp_path):
 def test_a_rate_and_a_department_scope_the_plan(cli_store, tmp_path):
     out = tmp_path / "plan.csv"
     result, plan = _run("plan", "--as-of", "2026-06-30", "--rate", "0.2", "--seed", "1",
-                        "--department", "宁波市江北区综合行政执法局",
-                        "--db", cli_store, "--out", str(out))  # fmt: skip
+                        "--department", "宁波市江北区综合行政执法局", "--domain", "catering",
+                        "--domain", "market", "--db", cli_store, "--out", str(out))  # fmt: skip
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out, encoding="utf-8-sig")
     assert set(written["检查部门"]) == {"宁波市江北区综合行政执法局"}
+    with Store(cli_store, read_only=True) as store:
+        outside = store.con.execute(
+            "SELECT count(*) FROM subjects WHERE list_contains(?, uscc) "
+            "AND NOT list_has_any(domains, ['catering', 'market'])",
+            [written["统一社会信用代码"].tolist()],
+        ).fetchone()
+    assert outside == (0,)
     assert plan["inspections"] == len(written)
 
 
 def test_evaluate_and_frequencies(cli_store, tmp_path, truth):
-    from credit_scoring.records.store import Store
     from credit_scoring.supervision import load_plan
     from credit_scoring.supervision.synthetic import simulate_results
 

@@ -43,6 +43,14 @@ def test_an_invalid_policy_fails_naming_the_file_and_the_key(name, message):
     assert name in str(error.value)
 
 
+def test_a_default_scope_must_name_a_listed_department(tmp_path):
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "sampling.yaml"
+    bad.write_text(text.replace("scope: {department: null", "scope: {department: 乙区"), "utf-8")
+    with pytest.raises(ConfigError, match=r"scope\.department: '乙区' is not listed"):
+        load_sampling_policy(bad)
+
+
 def test_an_unknown_department_is_an_error_listing_the_known_ones():
     policy = load_sampling_policy(DATA / "minimal.yaml")
     with pytest.raises(ValueError, match="known: 甲区综合行政执法局"):
