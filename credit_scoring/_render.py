@@ -175,12 +175,17 @@ def print_demo(console: Console, result: DemoResult) -> None:
     if result.example is not None:
         console.rule("[bold]Why this subject is D")
         print_explanation(console, result.example)
+    if result.plan is not None:
+        from credit_scoring._render_supervision import print_demo_plan
+
+        console.rule("[bold]双随机 inspection plan for the next quarter")
+        print_demo_plan(console, result.plan, result.plan_lifts, result.db)
     seconds = result.seconds
     console.print(
         f"Store {result.db}; grades {result.db.parent / 'grades.parquet'}; MLflow "
         f"{result.db.parent / 'mlruns'}. Seconds: generate {seconds['generate']:.0f}, ingest "
         f"{seconds['ingest']:.0f}, report {seconds['report']:.0f}, train {seconds['train']:.0f}, "
-        f"grade {seconds['grade']:.0f}"
+        f"grade {seconds['grade']:.0f}, plan {seconds.get('plan', 0):.0f}"
     )
 
 

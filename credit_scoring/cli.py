@@ -464,6 +464,157 @@ def _show(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
     console.print(_render.records_table(title, rows))
 
 
+plan_app = typer.Typer(
+    help="双随机 inspection plans: draw one (options below), or `verify` / `list`.",
+    invoke_without_command=True,
+)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.callback(invoke_without_command=True)
+@_fails_cleanly
+def plan(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option(help="Plan with what was known then.")] = None,
+    budget: Annotated[int | None, typer.Option(min=0, help="Inspections to draw.")] = None,
+    rate: Annotated[float | None, typer.Option(help="Or: share of eligible subjects.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="The plan's random seed.")] = None,
+    department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
+    region: Annotated[list[str] | None, typer.Option(help="Only these region codes.")] = None,
+    domain: Annotated[list[str] | None, typer.Option(help="Only these domain codes.")] = None,
+    design: Annotated[str | None, typer.Option(help="stratified or pps (default: policy).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the plan (.csv or .xlsx).")] = None,
+    db: Db = DEFAULT_DB,
+    mlruns: Mlruns = Path("mlruns"),
+    as_json: Json = False,
+) -> None:  # fmt: skip
+    """Draw a plan: `plan --as-of D (--budget N | --rate R) --seed S [--department X]`.
+
+    Without a subcommand this draws; `plan verify PLAN` and `plan list` are the subcommands.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from credit_scoring._render_supervision import print_plan
+    from credit_scoring.models.tracking import Tracking
+    from credit_scoring.supervision import create_plan, write_plan
+
+    if as_of is None or seed is None:
+        raise ValueError("plan needs --as-of and --seed (or a subcommand: verify, list)")
+    if design not in (None, "stratified", "pps"):
+        raise ValueError(f"--design must be stratified or pps; got {design!r}")
+    with Store(db) as store:
+        drawn = create_plan(
+            store, as_of=_parse_date(as_of), seed=seed, budget=budget, rate=rate,
+            department=department, regions=tuple(region or ()), domains=tuple(domain or ()),
+            design=design,  # type: ignore[arg-type]
+            tracking=Tracking(mlruns),
+        )  # fmt: skip
+    written = write_plan(drawn, out) if out else None
+    if as_json:
+        _print_json({**drawn.summary(), "out": written})
+        return
+    print_plan(console, drawn)
+    if written:
+        console.print(f"written to {written}")
+
+
+@plan_app.command("verify")
+@_fails_cleanly
+def plan_verify(
+    plan_id: Annotated[str, typer.Argument(help="The plan's id.")],
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Recompute a plan's commitment and rerun its draw and inspector assignment."""
+    from credit_scoring._render_supervision import print_verification
+    from credit_scoring.supervision import verify_plan
+
+    with Store(db, read_only=True) as store:
+        result = verify_plan(store, plan_id)
+    if as_json:
+        _print_json({**result.__dict__, "ok": result.ok})
+    else:
+        print_verification(console, result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@plan_app.command("list")
+@_fails_cleanly
+def plan_list(db: Db = DEFAULT_DB, as_json: Json = False) -> None:
+    """The stored plans, newest first."""
+    from credit_scoring.supervision import list_plans
+
+    with Store(db, read_only=True) as store:
+        plans = list_plans(store)
+    if as_json:
+        _print_json(plans)
+        return
+    shown = ["plan_id", "as_of", "seed", "design", "inspections", "pending", "created_at"]
+    _show([{c: p[c] for c in shown} for p in plans], False, "Inspection plans 抽查计划")
+
+
+@app.command()
+@_fails_cleanly
+def evaluate(
+    plan_ids: Annotated[list[str], typer.Option("--plan", help="A plan whose results to use.")],
+    truth: Annotated[
+        Path | None, typer.Option(help="Synthetic city only: the truth file to compare with.")
+    ] = None,
+    replicates: Annotated[int, typer.Option(min=10, help="Bootstrap replicates.")] = 1000,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """IPW estimates from plans' results: violation rate by grade, policies against uniform."""
+    from credit_scoring._render_supervision import print_evaluation
+    from credit_scoring.supervision import evaluate_plans, load_plan
+    from credit_scoring.supervision.synthetic import truth_comparison
+
+    with Store(db, read_only=True) as store:
+        evaluation = evaluate_plans(store, plan_ids, replicates=replicates)
+        truths = [
+            {"plan_id": p, **truth_comparison(load_plan(store, p), truth)} for p in plan_ids
+        ] if truth else []  # fmt: skip
+    if as_json:
+        _print_json({**evaluation.as_dict(), "truth": truths})
+        return
+    print_evaluation(console, evaluation, truths)
+
+
+@app.command()
+@_fails_cleanly
+def frequencies(
+    as_of: Annotated[str, typer.Option(help="As of this date.")],
+    department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the list (.csv or .xlsx).")] = None,
+    db: Db = DEFAULT_DB,
+    mlruns: Mlruns = Path("mlruns"),
+    as_json: Json = False,
+) -> None:
+    """Every subject's grade, yearly rate, minimum frequency, last inspection and overdue flag."""
+    from credit_scoring._render_supervision import print_frequencies
+    from credit_scoring.models.tracking import Tracking
+    from credit_scoring.supervision import (
+        Scope,
+        frequencies_csv_bytes,
+        frequencies_xlsx_bytes,
+        inspection_frequencies,
+    )
+
+    with Store(db, read_only=True) as store:
+        table = inspection_frequencies(store, as_of=_parse_date(as_of), tracking=Tracking(mlruns),
+                                       scope=Scope(department=department))  # fmt: skip
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        xlsx = out.suffix.lower() == ".xlsx"
+        out.write_bytes(frequencies_xlsx_bytes(table) if xlsx else frequencies_csv_bytes(table))
+    if as_json:
+        overdue = table.groupby("grade")["overdue"].mean().round(4).to_dict()
+        _print_json({"subjects": len(table), "overdue_share_by_grade": overdue, "out": out})
+        return
+    print_frequencies(console, table, str(out) if out else None)
+
+
 @app.command()
 @_fails_cleanly
 def demo(
@@ -490,6 +641,8 @@ def demo(
                 "seconds": result.seconds,
                 "ingests": [r.as_dict() for r in result.ingests],
                 "disclosure": result.disclosure.summary.to_dict("records"),
+                "plan": result.plan.summary() if result.plan is not None else None,
+                "plan_expected_lifts": result.plan_lifts,
             }
         )
         return

@@ -1,4 +1,4 @@
-"""The main job on the embedded defaults: synthetic city → ingest → 双公示 report → grades.
+"""The main job on the embedded defaults: city → ingest → 双公示 report → grades → a plan.
 
 ``make demo`` runs :func:`run_demo`; later stages (grades, explanations, inspection plans) join
 here as they are built, so the demo always exercises the whole product the way a user would:
@@ -11,7 +11,7 @@ import datetime as dt
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,8 @@ from credit_scoring.models.training import TrainResult, train
 from credit_scoring.records.disclosure import DisclosureReport, disclosure_report
 from credit_scoring.records.ingestion import IngestResult, Progress, ingest_directory
 from credit_scoring.records.store import Store
+from credit_scoring.supervision import Plan, create_plan, write_plan
+from credit_scoring.supervision.evaluation import expected_lifts
 from credit_scoring.synth import CityFiles, generate_city
 
 __all__ = ["DEMO_END", "DemoResult", "run_demo"]
@@ -42,6 +44,8 @@ class DemoResult:
     grades: pd.DataFrame
     example: Explanation | None  # the explanation of one D-grade subject
     seconds: dict[str, float]
+    plan: Plan | None = None  # the 双随机 plan for the next quarter, at the policy's rates
+    plan_lifts: dict[str, float] = field(default_factory=dict)  # expected, by design
 
 
 def run_demo(
@@ -53,14 +57,17 @@ def run_demo(
     on_file: Callable[[str, Path], Progress | None] | None = None,
 ) -> DemoResult:
     """Generate a city under ``workdir/city``, ingest it into a fresh ``workdir/credit.duckdb``,
-    report, train (tracked in ``workdir/mlruns``) and grade every subject as of the city's end.
+    report, train (tracked in ``workdir/mlruns``), grade every subject as of the city's end and
+    draw the next quarter's 双随机 plan at the policy's rates (``workdir/plans``).
 
     The store and the tracking folder are recreated on every run, so the summary reads as a
     first run and the same seed prints the same figures.
     """
     workdir = Path(workdir)
     db = workdir / "credit.duckdb"
-    for stale in (db, db.with_suffix(".duckdb.wal"), workdir / "rejects", workdir / "mlruns"):
+    stale_paths = (db, db.with_suffix(".duckdb.wal"), workdir / "rejects", workdir / "mlruns",
+                   workdir / "plans")  # fmt: skip
+    for stale in stale_paths:
         if stale.is_dir():
             shutil.rmtree(stale)
         else:
@@ -94,7 +101,16 @@ def run_demo(
             if worst
             else None
         )
-    return DemoResult(city, db, ingests, report, training, grades, example, seconds)
+        _stage(on_stage, "drawing the inspection plan")
+        started = time.perf_counter()
+        plan = create_plan(store, as_of=DEMO_END, seed=seed, grades=grades)
+        write_plan(plan, workdir / "plans" / f"{plan.plan_id}.xlsx")
+        write_plan(plan, workdir / "plans" / f"{plan.plan_id}.csv")
+        seconds["plan"] = time.perf_counter() - started
+    lifts = expected_lifts(plan.frame, plan.parameters)
+    return DemoResult(
+        city, db, ingests, report, training, grades, example, seconds, plan=plan, plan_lifts=lifts
+    )
 
 
 def _stage(on_stage: Callable[[str, float], None] | None, name: str) -> None:

@@ -8,6 +8,8 @@ __all__ = [
     "ConfigError",
     "CreditScoringError",
     "FileRejected",
+    "InfeasiblePlan",
+    "PlanNotFound",
     "SchemaVersionError",
     "SubjectNotFound",
 ]
@@ -48,5 +50,17 @@ class ConfigError(CreditScoringError):
 
 class SubjectNotFound(CreditScoringError):
     """No subject with that USCC existed at the date asked about."""
+
+    http_status = 404
+
+
+class InfeasiblePlan(CreditScoringError):
+    """An inspection plan cannot be drawn or staffed without breaking a rule; says which."""
+
+    http_status = 422
+
+
+class PlanNotFound(CreditScoringError):
+    """No stored inspection plan has that id."""
 
     http_status = 404

@@ -4,14 +4,15 @@ This module is the only one that creates or alters tables. Each contract table i
 ``<table>`` holds the current version of every record and ``<table>_history`` every version an
 update replaced, so history is never overwritten. Ingest runs and the issues they found (rejected
 and flagged rows, with the row's original text) are kept in ``ingest_runs`` and
-``ingest_issues``.
+``ingest_issues``; inspection plans in ``plans``, ``plan_frame``, ``plan_items`` and
+``plan_inspectors``.
 
 Examples
 --------
 >>> import tempfile, pathlib
 >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "credit.duckdb") as store:
 ...     store.schema_version
-1
+3
 """
 
 from __future__ import annotations
@@ -94,10 +95,44 @@ def _migrate_to_2(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE INDEX record_events_record_id ON record_events (record_id)")
 
 
+def _migrate_to_3(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 3: inspection plans (issue 6), each with the frame it was drawn from.
+
+    ``plan_frame`` holds every eligible subject with the grade and risk the plan used and its
+    exact probabilities, so a plan can be verified and evaluated long after the grades change;
+    ``plan_inspectors`` the inspector pool and recusal inputs as they were.
+    """
+    con.execute(
+        """CREATE TABLE plans (
+            plan_id VARCHAR PRIMARY KEY, created_at TIMESTAMP, as_of DATE, seed BIGINT,
+            commitment VARCHAR, design VARCHAR, budget BIGINT, policy_version VARCHAR,
+            grades_version VARCHAR, parameters VARCHAR, excluded VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE plan_frame (
+            plan_id VARCHAR, position BIGINT, uscc VARCHAR, stratum VARCHAR, grade VARCHAR,
+            risk DOUBLE, department VARCHAR, region_code VARCHAR, last_inspectors VARCHAR,
+            stratum_prob DOUBLE, exploration_prob DOUBLE, inclusion_prob DOUBLE,
+            selected BOOLEAN, explored BOOLEAN)"""
+    )
+    con.execute(
+        """CREATE TABLE plan_items (
+            plan_id VARCHAR, uscc VARCHAR, name VARCHAR, grade VARCHAR, stratum VARCHAR,
+            department VARCHAR, region_code VARCHAR, inclusion_prob DOUBLE,
+            random_sample BOOLEAN, exploration BOOLEAN, inspectors VARCHAR, assignment VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE plan_inspectors (
+            plan_id VARCHAR, inspector_id VARCHAR, name VARCHAR, department VARCHAR,
+            region VARCHAR, conflicts VARCHAR, active BOOLEAN)"""
+    )
+
+
 # _MIGRATIONS[i] takes a store from version i to version i + 1. Append, never edit.
 _MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_1,
     _migrate_to_2,
+    _migrate_to_3,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -1,0 +1,49 @@
+"""双随机 inspection plans driven by grades: policy, draw, commitment, inspectors, evaluation.
+
+The public surface the CLI and the HTTP API call (each documented where it is defined):
+
+* :func:`create_plan`, :func:`load_plan`, :func:`list_plans`, :func:`verify_plan`;
+* :func:`plan_csv_bytes`, :func:`plan_xlsx_bytes`, :func:`write_plan`;
+* :func:`evaluate_plans` (IPW estimates against uniform sampling, with bootstrap CIs);
+* :func:`inspection_frequencies` (the frequency list regulators ask for) and
+  :func:`frequencies_csv_bytes`, :func:`frequencies_xlsx_bytes`;
+* :func:`load_sampling_policy` and :class:`SamplingPolicy` (``models/sampling.yaml``);
+* :class:`Scope` (department, regions, domains of a plan).
+
+Module by module: ``policy`` (the YAML), ``frame`` (who may be drawn), ``draw`` (allocation,
+stratified and PPS draws, exploration, exact probabilities), ``commitment`` (SHA-256),
+``assignment`` (inspectors), ``plans`` (create, verify), ``storage`` (the store),
+``exports``, ``evaluation``, ``frequencies``, ``synthetic`` (truth of the synthetic city).
+"""
+
+from credit_scoring.supervision.evaluation import Evaluation, evaluate_plans
+from credit_scoring.supervision.exports import plan_csv_bytes, plan_xlsx_bytes, write_plan
+from credit_scoring.supervision.frame import Scope
+from credit_scoring.supervision.frequencies import (
+    frequencies_csv_bytes,
+    frequencies_xlsx_bytes,
+    inspection_frequencies,
+)
+from credit_scoring.supervision.plans import Plan, VerificationResult, create_plan, verify_plan
+from credit_scoring.supervision.policy import SamplingPolicy, load_sampling_policy
+from credit_scoring.supervision.storage import list_plans, load_plan
+
+__all__ = [
+    "Evaluation",
+    "Plan",
+    "SamplingPolicy",
+    "Scope",
+    "VerificationResult",
+    "create_plan",
+    "evaluate_plans",
+    "frequencies_csv_bytes",
+    "frequencies_xlsx_bytes",
+    "inspection_frequencies",
+    "list_plans",
+    "load_plan",
+    "load_sampling_policy",
+    "plan_csv_bytes",
+    "plan_xlsx_bytes",
+    "verify_plan",
+    "write_plan",
+]

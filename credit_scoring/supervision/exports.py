@@ -1,0 +1,123 @@
+"""Exports for the people who carry a plan out: CSV (UTF-8 with BOM) and XLSX, Chinese headers.
+
+The export doubles as the results form: its headers are the ``inspections`` contract's Chinese
+names (记录编号, 抽查计划编号, 统一社会信用代码, 随机抽取, 入样概率, 检查部门, 检查人员) plus two
+blank columns, 检查日期 and 检查结果, for the inspectors to fill in. The filled-in file is then
+ingested as it is (``credit-scoring ingest inspections FILE``); the other columns are listed
+and ignored by ingestion.
+
+The XLSX has one sheet per department (inspections without a department on ``未归属部门``) and a
+first sheet ``计划说明`` with the plan's id, seed, commitment and policy, so a printed plan can be
+checked against the published commitment.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from credit_scoring.supervision.plans import Plan
+
+__all__ = ["PLAN_HEADERS", "plan_csv_bytes", "plan_xlsx_bytes", "table_xlsx_bytes", "write_plan"]
+
+PLAN_HEADERS = {
+    "record_id": "记录编号",
+    "plan_id": "抽查计划编号",
+    "uscc": "统一社会信用代码",
+    "name": "名称",
+    "grade": "信用等级",
+    "stratum": "抽样层",
+    "department": "检查部门",
+    "region_code": "行政区划代码",
+    "inclusion_prob": "入样概率",
+    "random_sample": "随机抽取",
+    "exploration": "探索性抽取",
+    "inspectors": "检查人员",
+    "assignment": "分派状态",
+    "inspection_date": "检查日期",
+    "result": "检查结果",
+}
+_STRATUM_ZH = {"A": "A 信用风险低", "B": "B 信用风险一般", "C": "C 信用风险较高",
+               "D": "D 信用风险高", "complaint": "投诉属实"}  # fmt: skip
+_ASSIGNMENT_ZH = {"assigned": "已分派", "pending": "待分派"}
+_NO_DEPARTMENT = "未归属部门"
+
+
+def _readable(plan: Plan) -> pd.DataFrame:
+    items = plan.items.sort_values("uscc", kind="stable").reset_index(drop=True)
+    items = items.assign(record_id=[f"{plan.plan_id}-{k:05d}" for k in range(1, len(items) + 1)])
+    items = items.sort_values(["department", "uscc"], na_position="last", kind="stable")
+    table = items.assign(
+        plan_id=plan.plan_id,
+        inspection_date=None,
+        result=None,
+        stratum=items["stratum"].map(_STRATUM_ZH),
+        random_sample=items["random_sample"].map({True: "是", False: "否"}),
+        exploration=items["exploration"].map({True: "是", False: "否"}),
+        assignment=items["assignment"].map(_ASSIGNMENT_ZH),
+    )
+    return table[list(PLAN_HEADERS)].rename(columns=PLAN_HEADERS)
+
+
+def plan_csv_bytes(plan: Plan) -> bytes:
+    """The plan's inspections as CSV, UTF-8 with a BOM so Excel opens the Chinese correctly.
+
+    Examples
+    --------
+    >>> plan_csv_bytes(plan)[:3] == b"\\xef\\xbb\\xbf"  # doctest: +SKIP
+    True
+    """
+    return _readable(plan).to_csv(index=False).encode("utf-8-sig")
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """Excel allows 31 characters and none of ``[]:*?/\\`` in a sheet name, each name once."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    candidate, k = base, 2
+    while candidate in taken:
+        suffix = f"~{k}"
+        candidate, k = base[: 31 - len(suffix)] + suffix, k + 1
+    taken.add(candidate)
+    return candidate
+
+
+def table_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook with one sheet per entry (names made valid), header row frozen."""
+    buffer = io.BytesIO()
+    taken: set[str] = set()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            sheet = _sheet_name(name, taken)
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+            writer.sheets[sheet].freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def plan_xlsx_bytes(plan: Plan) -> bytes:
+    """The plan as XLSX: a summary sheet, then one sheet of inspections per department."""
+    table = _readable(plan)
+    department = PLAN_HEADERS["department"]
+    about = pd.DataFrame(
+        {
+            "项目": ["抽查计划编号", "计划日期", "随机种子", "承诺值 (SHA-256)", "抽样设计",
+                     "抽查数量", "抽样政策版本", "信用等级版本"],
+            "内容": [plan.plan_id, plan.as_of.isoformat(), plan.seed, plan.commitment,
+                     plan.design, plan.budget, plan.policy_version, plan.grades_version],
+        }
+    )  # fmt: skip
+    sheets = {"计划说明": about}
+    for name, rows in table.groupby(table[department].fillna(_NO_DEPARTMENT), sort=True):
+        sheets[str(name)] = rows
+    return table_xlsx_bytes(sheets)
+
+
+def write_plan(plan: Plan, path: Path) -> Path:
+    """Write the plan to ``path``: ``.xlsx`` as a workbook, anything else as CSV with a BOM."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = plan_xlsx_bytes(plan) if path.suffix.lower() == ".xlsx" else plan_csv_bytes(plan)
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,146 @@
+"""The sampling policy (``models/sampling.yaml``): rates by grade, eligibility, inspector rules.
+
+Loaded once into frozen, strict objects; a mistake fails naming the file and the key, e.g.
+``models/sampling.yaml: relative_rates.B: the ratios are relative to B, whose ratio must be 1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from credit_scoring.records import codes
+from credit_scoring.settings import load_yaml_model, policy_path
+
+__all__ = [
+    "GRADES",
+    "STRATA",
+    "Department",
+    "PlanScope",
+    "SamplingPolicy",
+    "load_sampling_policy",
+    "policy_digest",
+]
+
+GRADES = ("A", "B", "C", "D")
+# A subject with a fresh substantiated complaint is drawn in its own stratum, whatever its grade.
+STRATA = (*GRADES, "complaint")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Eligibility(_Strict):
+    annual_cap: int = Field(ge=1)
+    min_gap_days: int = Field(ge=0)
+    complaint_window_days: int = Field(ge=1)
+    complaint_bypasses_cap: bool = False
+
+
+class InspectorRules(_Strict):
+    per_inspection: int = Field(ge=2)  # the law asks for at least two officers
+    recuse_last_inspectors: bool = True
+    exclude_own_region: bool = False
+
+
+class Department(_Strict):
+    name: str = Field(min_length=1)
+    regions: tuple[str, ...] = Field(min_length=1)
+    domains: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_domains(self) -> Department:
+        unknown = [d for d in self.domains if d not in codes.DOMAINS.codes]
+        if unknown:
+            raise ValueError(f"unknown domain code(s) {unknown}")
+        return self
+
+
+class PlanScope(_Strict):
+    """The subjects a plan covers by default; empty fields mean no restriction."""
+
+    department: str | None = None
+    regions: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_domains(self) -> PlanScope:
+        unknown = [d for d in self.domains if d not in codes.DOMAINS.codes]
+        if unknown:
+            raise ValueError(f"unknown domain code(s) {unknown}")
+        return self
+
+
+class SamplingPolicy(_Strict):
+    """The policy a plan is drawn under; ``version`` is recorded with every plan."""
+
+    version: str = Field(min_length=1)
+    design: Literal["stratified", "pps"]
+    ordinary_rate: float = Field(gt=0, le=1)
+    plans_per_year: int = Field(ge=1, le=366)
+    relative_rates: dict[str, float]
+    exploration_share: float = Field(ge=0, lt=1)
+    eligibility: Eligibility
+    inspectors: InspectorRules
+    minimum_frequency: dict[Literal["A", "B", "C", "D"], float]
+    violation_results: tuple[str, ...] = Field(min_length=1)
+    scope: PlanScope = PlanScope()
+    departments: tuple[Department, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> SamplingPolicy:
+        unknown = [s for s in self.relative_rates if s not in STRATA]
+        if unknown:
+            raise ValueError(f"relative_rates: unknown stratum {unknown}; strata are {STRATA}")
+        missing = [s for s in STRATA if s not in self.relative_rates]
+        if missing:
+            raise ValueError(f"relative_rates: give a ratio for every stratum; missing {missing}")
+        if self.relative_rates["B"] != 1:
+            raise ValueError("relative_rates: the ratios are relative to B, whose ratio must be 1")
+        negative = [s for s, r in self.relative_rates.items() if r < 0]
+        if negative:
+            raise ValueError(f"relative_rates: ratios cannot be negative: {negative}")
+        if set(self.minimum_frequency) != set(GRADES):
+            raise ValueError("minimum_frequency: give a yearly frequency for each of A, B, C, D")
+        bad = [r for r in self.violation_results if r not in codes.INSPECTION_RESULTS.codes]
+        if bad:
+            raise ValueError(f"violation_results: unknown inspection result(s) {bad}")
+        names = [d.name for d in self.departments]
+        if len(set(names)) != len(names):
+            raise ValueError("departments: each department is listed once")
+        if self.scope.department is not None and self.scope.department not in names:
+            raise ValueError(f"scope.department: {self.scope.department!r} is not listed")
+        return self
+
+    def with_design(self, design: Literal["stratified", "pps"]) -> SamplingPolicy:
+        """The same policy under the other design (for comparing the two)."""
+        return self.model_copy(update={"design": design})
+
+    def department(self, name: str) -> Department:
+        """The department called ``name``; a name the policy does not list is an error."""
+        for department in self.departments:
+            if department.name == name:
+                return department
+        known = ", ".join(d.name for d in self.departments) or "none"
+        raise ValueError(f"department {name!r} is not in the sampling policy (known: {known})")
+
+
+def load_sampling_policy(path: Path | None = None) -> SamplingPolicy:
+    """Load and check ``models/sampling.yaml`` (or ``path``).
+
+    Examples
+    --------
+    >>> policy = load_sampling_policy()
+    >>> policy.relative_rates["B"]
+    1.0
+    """
+    return load_yaml_model(path or policy_path("sampling.yaml"), SamplingPolicy)
+
+
+def policy_digest(policy: SamplingPolicy) -> str:
+    """SHA-256 of the policy's canonical JSON: what a plan's commitment binds it to."""
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
