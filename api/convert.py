@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Any
 
 from api.auth import Caller
 from api.schemas.subjects import ExplanationPublic, GradePublic
-from api.schemas.workflows import ObjectionPublic, ObjectionReviewer, RepairPublic, RepairReviewer
+from api.schemas.workflows import (
+    FailedCheck,
+    ObjectionPublic,
+    ObjectionReviewer,
+    RepairPublic,
+    RepairReviewer,
+)
 from credit_scoring.records.codes import mask_person_name, mask_resident_id
 from credit_scoring.snapshots import Served
 from credit_scoring.workflows.database import Objection, RepairApplication
@@ -56,7 +61,6 @@ def masked_name(name: str | None, caller: Caller) -> str | None:
     return name if caller.sees_personal_data else mask_person_name(name)
 
 
-
 def objection_reviewer(objection: Objection) -> ObjectionReviewer:
     return ObjectionReviewer(**{c: getattr(objection, c) for c in ObjectionReviewer.model_fields})
 
@@ -71,9 +75,13 @@ def objection_out(objection: Objection, caller: Caller) -> ObjectionReviewer | O
 
 
 def repair_reviewer(application: RepairApplication) -> RepairReviewer:
-    fields = {c: getattr(application, c) for c in RepairReviewer.model_fields if c != "failed_checks"}
+    fields = {
+        c: getattr(application, c) for c in RepairReviewer.model_fields if c != "failed_checks"
+    }
     checks = [c for c in application.failed_checks.split(";") if c]
-    return RepairReviewer(**fields, failed_checks=[{"code": c, "reason": CHECKS[c]} for c in checks])
+    return RepairReviewer(
+        **fields, failed_checks=[FailedCheck(code=c, reason=CHECKS[c]) for c in checks]
+    )
 
 
 def repair_out(application: RepairApplication, caller: Caller) -> RepairReviewer | RepairPublic:

@@ -19,17 +19,18 @@ __all__ = [
     "Caller",
     "CallerDep",
     "EngineDep",
+    "ReadingWorkspaceDep",
     "ServedDep",
     "ServicesDep",
     "TodayDep",
-    "ReadingWorkspaceDep",
     "WorkspaceDep",
     "authenticate",
 ]
 
 
 def _services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(_services)]

@@ -75,7 +75,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"].removeprefix("Value error, ")}
+            {
+                "field": ".".join(str(p) for p in e["loc"]),
+                "reason": e["msg"].removeprefix("Value error, "),
+            }
             for e in error.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)

@@ -45,9 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await poller
             services.close()
 
-    app = FastAPI(
-        title="credit-scoring", version="1", description=DESCRIPTION, lifespan=lifespan
-    )
+    app = FastAPI(title="credit-scoring", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

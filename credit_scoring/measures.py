@@ -123,9 +123,13 @@ def credit_check(
         if hits:
             applied.append(
                 AppliedMeasure(
-                    measure.code, measure.kind, measure.text.zh, measure.text.en, measure.basis,
+                    measure.code,
+                    measure.kind,
+                    measure.text.zh,
+                    measure.text.en,
+                    measure.basis,
                     [_evidence(r) for r in hits],
-                )  # fmt: skip
+                )
             )
     return CreditCheck(scenario, day, policy.version, applied)
 

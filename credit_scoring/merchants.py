@@ -62,9 +62,7 @@ def merchant_page(served: Served, uscc: str, day: dt.date) -> MerchantPage:
         until = record["until"]
         last_day = until - dt.timedelta(days=1) if until is not None else None
         sections[_SECTIONS[record["record_table"]]].append({**record, "last_day": last_day})
-    lists = [
-        LIST_TYPES.label(r["kind"]) for r in shown if r["record_table"] == "list_entries"
-    ]
+    lists = [LIST_TYPES.label(r["kind"]) for r in shown if r["record_table"] == "list_entries"]
     grade = served.grade(uscc) if load_grading_policy().publish_grade else None
     return MerchantPage(
         uscc=uscc, name=subject["name"], subject_type=SUBJECT_TYPES.label(subject["subject_type"]),
@@ -87,7 +85,9 @@ def red_black_list(
     rows = [r for r in served.snapshot.list_entries if r["uscc"] not in served.regrades]
     for uscc in served.regrades:  # re-graded subjects: their records as of the regrade
         about = served.subject(uscc)
-        rows += [{**about, **r} for r in served.standing(uscc) if r["record_table"] == "list_entries"]
+        rows += [
+            {**about, **r} for r in served.standing(uscc) if r["record_table"] == "list_entries"
+        ]
     entries = []
     for r in rows:
         domains = [d for d in (r["domains"] or "").split(";") if d]
@@ -99,8 +99,17 @@ def red_black_list(
         ):
             continue
         entries.append(
-            ListEntry(r["uscc"], r["name"], r["kind"], r["region_code"], domains, r["record_id"],
-                      r["title"], r["authority"], r["start"])  # fmt: skip
+            ListEntry(
+                r["uscc"],
+                r["name"],
+                r["kind"],
+                r["region_code"],
+                domains,
+                r["record_id"],
+                r["title"],
+                r["authority"],
+                r["start"],
+            )
         )
     return sorted(entries, key=lambda e: (e.entered, e.uscc), reverse=True)
 

@@ -1,4 +1,4 @@
-"""One router per resource. A new resource (the inspection plans) is one module and one line here."""
+"""One router per resource. A new resource (inspection plans) is one module and one line here."""
 
 from fastapi import APIRouter
 

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from api.auth import EVERYONE, allow
 from api.deps import ServedDep, ServicesDep, TodayDep
 from api.schemas.common import Uscc
-from api.schemas.public import ListPublic
+from api.schemas.public import ListEntryPublic, ListPublic
 from credit_scoring.merchants import merchant_page, qr_png, red_black_list
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -23,7 +23,9 @@ UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit
 
 
 @router.get("/merchants/{uscc}", response_class=HTMLResponse, **allow(*EVERYONE))
-async def merchant(uscc: UsccPath, request: Request, served: ServedDep, today: TodayDep) -> Response:
+async def merchant(
+    uscc: UsccPath, request: Request, served: ServedDep, today: TodayDep
+) -> Response:
     """The shop's public credit page in Chinese: only what may be published today."""
     page = merchant_page(served, uscc, today)
     return templates.TemplateResponse(request, "merchant.html", {"page": page})
@@ -41,8 +43,10 @@ async def merchant_qr(
     """A QR code of the merchant page's URL, for printing at the shop door."""
     served.subject(uscc)  # no code for a subject the snapshot does not know
     base = services.settings.public_base_url
-    url = f"{base.rstrip('/')}/public/merchants/{uscc}" if base else str(
-        request.url_for("merchant", uscc=uscc)
+    url = (
+        f"{base.rstrip('/')}/public/merchants/{uscc}"
+        if base
+        else str(request.url_for("merchant", uscc=uscc))
     )
     return Response(qr_png(url), media_type="image/png")
 
@@ -63,5 +67,5 @@ async def public_list(
     entries = red_black_list(served, list_type, today, region=region, domain=domain)
     return ListPublic(
         list_type=list_type, day=today, snapshot_id=served.snapshot_id, total=len(entries),
-        entries=[asdict(e) for e in entries[offset : offset + limit]],
+        entries=[ListEntryPublic(**asdict(e)) for e in entries[offset : offset + limit]],
     )  # fmt: skip

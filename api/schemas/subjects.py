@@ -27,7 +27,9 @@ class GradePublic(BaseModel):
     legal_rep_name: str | None = Field(description="Masked: surname only.")
     grade: str = Field(description="A 信用风险低, B 一般, C 较高, D 高")
     score: float
-    pd: float | None = Field(description="Calibrated probability of an adverse outcome in 12 months")
+    pd: float | None = Field(
+        description="Calibrated probability of an adverse outcome in 12 months"
+    )
     source: str = Field(description="The authoritative scorer: rules, scorecard or gbm")
     overrides: list[str] = Field(description="Codes of the hard overrides applied (O01…)")
     as_of: dt.date

@@ -11,6 +11,7 @@ from api.schemas.common import Uscc
 from api.schemas.subjects import GradePublic
 
 __all__ = [
+    "FailedCheck",
     "ObjectionCreate",
     "ObjectionDecided",
     "ObjectionDecision",

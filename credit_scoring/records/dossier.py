@@ -55,6 +55,5 @@ def _rows(store: Store, sql: str, params: list[Any], table: str) -> list[dict[st
     cursor = store.con.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [
-        {c: v for c, v in zip(names, row, strict=True) if c in columns}
-        for row in cursor.fetchall()
+        {c: v for c, v in zip(names, row, strict=True) if c in columns} for row in cursor.fetchall()
     ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from credit_scoring.explain import explain_grades, explanation_table
 from credit_scoring.features.catalog import load_catalog
@@ -33,7 +34,7 @@ SUBJECT_COLUMNS = [
 
 @dataclass(frozen=True)
 class SnapshotTables:
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame | pa.Table]
     as_of: dt.date
     store_read_at: dt.datetime
     policy_version: str
@@ -87,9 +88,7 @@ def public_subjects(store: Store, usccs: list[str] | None = None) -> pd.DataFram
     return frame[SUBJECT_COLUMNS].reset_index(drop=True)
 
 
-def publish(
-    store: Store, root: Path, *, as_of: dt.date, tracking_root: Path
-) -> Manifest:
+def publish(store: Store, root: Path, *, as_of: dt.date, tracking_root: Path) -> Manifest:
     """Build the snapshot of ``as_of`` and publish it under ``root`` as the current one."""
     built = build_snapshot(store, as_of=as_of, tracking_root=tracking_root)
     return publish_snapshot(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ from credit_scoring.snapshots.standing import standing_records
 from credit_scoring.workflows.database import Regrade
 
 __all__ = ["Regraded", "load_regrades", "regrade_subject", "save_regrade"]
+
+_DATES = ("start", "until", "withdrawn_on")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def regrade_subject(
     return save_regrade(engine, explanation, standing_records(store, as_of=day, subjects=[uscc]))
 
 
-def save_regrade(engine: Engine, explanation: Explanation, standing: pd.DataFrame) -> Regraded:
+def save_regrade(engine: Engine, explanation: Explanation, standing: pa.Table) -> Regraded:
     """Persist one subject's new explanation and standing records; returns the saved entry."""
     row = explanation_table([explanation]).iloc[0].to_dict()
     rows = _plain_rows(standing)
@@ -71,19 +73,19 @@ def load_regrades(engine: Engine, *, after_id: int = 0) -> list[Regraded]:
         return [_entry(e) for e in session.scalars(query)]
 
 
-def _plain_rows(standing: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = standing.astype(object).where(standing.notna(), None).to_dict("records")
+def _plain_rows(standing: pa.Table) -> list[dict[str, Any]]:
+    rows = standing.to_pylist()
     for row in rows:
-        for column in ("start", "until", "withdrawn_on"):
+        for column in _DATES:
             if row[column] is not None:
-                row[column] = pd.Timestamp(row[column]).date().isoformat()
+                row[column] = row[column].isoformat()
     return rows
 
 
 def _entry(entry: Regrade) -> Regraded:
     standing = json.loads(entry.standing)
     for row in standing:
-        for column in ("start", "until", "withdrawn_on"):
+        for column in _DATES:
             if row[column] is not None:
                 row[column] = dt.date.fromisoformat(row[column])
     return Regraded(

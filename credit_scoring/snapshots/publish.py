@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from credit_scoring.errors import CreditScoringError
@@ -81,7 +83,7 @@ class Manifest(BaseModel):
 
 def publish_snapshot(
     root: Path,
-    tables: Mapping[str, pd.DataFrame],
+    tables: Mapping[str, pd.DataFrame | pa.Table],
     *,
     as_of: dt.date,
     store_read_at: dt.datetime,
@@ -95,7 +97,9 @@ def publish_snapshot(
     snapshot_id = f"{as_of:%Y%m%d}-{created:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     staging = root / f".tmp-{snapshot_id}"
     staging.mkdir()
-    files = {name: _write_table(frame, staging / f"{name}.parquet") for name, frame in tables.items()}
+    files = {
+        name: _write_table(frame, staging / f"{name}.parquet") for name, frame in tables.items()
+    }
     manifest = Manifest(
         format_version=FORMAT_VERSION, snapshot_id=snapshot_id, as_of=as_of, created_at=created,
         store_read_at=store_read_at, policy_version=policy_version, model_version=model_version,
@@ -135,9 +139,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_table(frame: pd.DataFrame, path: Path) -> TableFile:
-    # Row groups of 64k rows: a reader that wants one subject need not decode a whole table.
-    frame.to_parquet(path, index=False, row_group_size=65_536)
+def _write_table(frame: pd.DataFrame | pa.Table, path: Path) -> TableFile:
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    pq.write_table(table, path, row_group_size=65_536)
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
     return TableFile(file=path.name, rows=len(frame), sha256=file_sha256(path))

@@ -95,7 +95,14 @@ class Snapshot:
         """Every list entry of the snapshot with its subject's name, region and domains."""
         standing = self.tables["standing"]
         entries = standing.filter(pc.equal(standing.column("record_table"), "list_entries"))
-        subjects = self.tables["subjects"].select(["uscc", "name", "region_code", "domains"])
+        columns = ["uscc", "name", "region_code", "domains"]
+        # pandas writes large_string, DuckDB string: one type for the join key and the rest.
+        subjects = (
+            self.tables["subjects"]
+            .select(columns)
+            .cast(pa.schema([(c, pa.string()) for c in columns]))
+        )
+        entries = entries.cast(entries.schema.set(0, pa.field("uscc", pa.string())))
         return entries.join(subjects, "uscc").sort_by("uscc").to_pylist()
 
     def _load(self, name: str, verify: bool) -> pa.Table:

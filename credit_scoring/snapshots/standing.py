@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 
 from credit_scoring.features.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import sql_date, sql_text, tier_expression
@@ -41,17 +41,16 @@ def standing_records(
     as_of: dt.date,
     subjects: Iterable[str] | None = None,
     policy: PublicityPolicy | None = None,
-) -> pd.DataFrame:
-    """Every record still in force or yet to start at ``as_of``, sorted by USCC.
+) -> pa.Table:
+    """Every record still in force or yet to start at ``as_of``, sorted by USCC, as Arrow
+    (typed by the store: dates stay dates even in a column that is empty).
 
     Records whose window ended, or that were withdrawn, on or before ``as_of`` are left out:
     nothing later can bring them back.
     """
     policy = policy or load_publicity_policy()
     only = _only(subjects)
-    union = " UNION ALL ".join(
-        (_penalties(policy, only), _licences(only), _list_entries(only))
-    )
+    union = " UNION ALL ".join((_penalties(policy, only), _licences(only), _list_entries(only)))
     withdrawn = _withdrawn(policy)
     sql = f"""SELECT r.*, w.withdrawn_on FROM ({union}) r
               LEFT JOIN ({withdrawn}) w USING (record_table, record_id)
@@ -59,9 +58,7 @@ def standing_records(
                 AND (w.withdrawn_on IS NULL OR w.withdrawn_on > {sql_date(as_of)})
               ORDER BY r.uscc, r.record_table, r.start, r.record_id"""
     with store.con.cursor() as cursor:
-        table = cursor.sql(sql).to_arrow_table()
-    frame = table.to_pandas()  # dates stay dates: Parquet date32, Python dates when served
-    return frame[STANDING_COLUMNS]
+        return cursor.sql(sql).to_arrow_table().select(STANDING_COLUMNS)
 
 
 def in_force(record: Mapping[str, Any], day: dt.date, *, public_only: bool) -> bool:

@@ -99,7 +99,6 @@ class AuditEntry(Base):
     after: Mapped[str | None] = mapped_column(Text)
 
 
-
 class ApiKey(Base):
     """An API key: only a salted SHA-256 of its secret is kept, never the secret itself."""
 
@@ -124,6 +123,7 @@ class Regrade(Base):
     regraded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     explanation: Mapped[str] = mapped_column(Text)  # one row of explanation_table, as JSON
     standing: Mapped[str] = mapped_column(Text)  # the subject's standing records, as JSON
+
 
 _APPEND_ONLY = {
     "sqlite": [
