@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from credit_scoring.errors import SubjectNotFound
 from credit_scoring.explain import Explanation, explanation_from_row
+from credit_scoring.records.codes import IdStatus, uscc_check_char, uscc_status
 from credit_scoring.snapshots.overlay import Regraded
 from credit_scoring.snapshots.publish import (
     Manifest,
@@ -170,7 +171,10 @@ class Served:
     def _row(self, table: str, uscc: str) -> dict[str, Any]:
         row = self.snapshot.row(table, uscc)
         if row is None:
-            raise SubjectNotFound(f"no subject {uscc} in snapshot {self.snapshot_id}")
+            hint = ""
+            if uscc_status(uscc) is IdStatus.CHECKSUM_MISMATCH:
+                hint = f" (its check character should be {uscc_check_char(uscc[:17])}: a typo?)"
+            raise SubjectNotFound(f"no subject {uscc} in snapshot {self.snapshot_id}{hint}")
         return row
 
 
