@@ -12,7 +12,7 @@ NOT_REVIEWERS = [None, *[str(r) for r in Role if r is not Role.reviewer]]
 @pytest.fixture(scope="module")
 def filed(service, samples):
     """An objection and a repair application filed by a natural person, naming an ID."""
-    uscc, name, resident_id = samples.person_led
+    _, name, resident_id = samples.person_led
     penalised, penalty = samples.penalised
     complained, complaint = samples.complained
     objection = service.post("/v1/objections", json={
@@ -60,7 +60,7 @@ def test_no_response_to_a_non_reviewer_holds_a_full_name_or_resident_id(
 
 
 def test_the_masked_forms_are_what_non_reviewers_see(service, samples, filed):
-    uscc, rep_name, rep_id = samples.person_led
+    uscc, rep_name, _ = samples.person_led
     grade = service.get(f"/v1/subjects/{uscc}/grade", "regulator").json()
     assert grade["legal_rep_name"] == rep_name[0] + "*" * (len(rep_name) - 1)
     page = service.get(f"/public/merchants/{uscc}").text
