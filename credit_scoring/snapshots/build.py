@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from credit_scoring.explain import explain_grades, explanation_table
 from credit_scoring.features.catalog import load_catalog
@@ -68,24 +69,24 @@ def build_snapshot(store: Store, *, as_of: dt.date, tracking_root: Path) -> Snap
     return SnapshotTables(tables, as_of, read_at, policy.version, model_version)
 
 
-def public_subjects(store: Store, usccs: list[str] | None = None) -> pd.DataFrame:
+def public_subjects(store: Store, usccs: list[str] | None = None) -> pa.Table:
     """The subjects' public face, sorted by USCC, with personal data masked at the source.
 
     A snapshot is read by every role, so it never holds a legal representative's name or ID in
     the clear; reviewers read those from the store (``GET /v1/subjects/{uscc}/records``).
     """
     with store.con.cursor() as cursor:
-        frame = cursor.sql(
-            """SELECT uscc, name, subject_type, region_code,
-                      array_to_string(domains, ';') AS domains, status, legal_rep_name,
-                      legal_rep_id
-               FROM subjects ORDER BY uscc"""
-        ).df()
+        table = cursor.sql(
+            f"""SELECT {", ".join(SUBJECT_COLUMNS[:4])}, array_to_string(domains, ';') AS domains,
+                       {", ".join(SUBJECT_COLUMNS[5:])}
+                FROM subjects ORDER BY uscc"""
+        ).to_arrow_table()
     if usccs is not None:
-        frame = frame[frame["uscc"].isin(set(usccs))]
-    frame["legal_rep_name"] = [mask_person_name(n) or None for n in frame["legal_rep_name"]]
-    frame["legal_rep_id"] = [mask_resident_id(i) or None for i in frame["legal_rep_id"]]
-    return frame[SUBJECT_COLUMNS].reset_index(drop=True)
+        table = table.filter(pc.is_in(table.column("uscc"), pa.array(usccs, pa.string())))
+    for column, mask in (("legal_rep_name", mask_person_name), ("legal_rep_id", mask_resident_id)):
+        masked = pa.array([mask(v) or None for v in table.column(column).to_pylist()], pa.string())
+        table = table.set_column(table.schema.get_field_index(column), column, masked)
+    return table
 
 
 def publish(store: Store, root: Path, *, as_of: dt.date, tracking_root: Path) -> Manifest:

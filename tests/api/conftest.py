@@ -78,11 +78,14 @@ def _fresh_database(kind: str, folder: Path) -> str:
 
 
 def start_service(folder: Path, url: str, **overrides) -> tuple[TestClient, Settings]:
-    settings = Settings(
-        db_path=folder / "credit.duckdb", workflow_db_url=url, snapshot_dir=folder / "snapshots",
-        mlruns=folder / "mlruns", today=TODAY, key_cache_seconds=0, poll_seconds=3600,
-        public_base_url="https://credit.example.gov.cn", **overrides,
-    )  # fmt: skip
+    # The background poll is slowed to an hour: tests swap snapshots by calling poll() themselves.
+    values = {
+        "db_path": folder / "credit.duckdb", "workflow_db_url": url,
+        "snapshot_dir": folder / "snapshots", "mlruns": folder / "mlruns", "today": TODAY,
+        "key_cache_seconds": 0, "poll_seconds": 3600,
+        "public_base_url": "https://credit.example.gov.cn",
+    }  # fmt: skip
+    settings = Settings(**{**values, **overrides})
     return TestClient(create_app(settings)), settings
 
 
