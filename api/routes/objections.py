@@ -16,7 +16,7 @@ from api.deps import (
     TodayDep,
     WorkspaceDep,
 )
-from api.schemas.common import Uscc
+from api.schemas.common import ItemId, Uscc
 from api.schemas.workflows import (
     ObjectionCreate,
     ObjectionDecided,
@@ -62,7 +62,7 @@ def list_all(
 
 @router.post("/{objection_id}/decision", **allow(Role.reviewer))
 def decide(
-    objection_id: int,
+    objection_id: ItemId,
     body: ObjectionDecision,
     caller: CallerDep,
     services: ServicesDep,

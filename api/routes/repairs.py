@@ -17,7 +17,7 @@ from api.deps import (
     TodayDep,
     WorkspaceDep,
 )
-from api.schemas.common import Uscc
+from api.schemas.common import ItemId, Uscc
 from api.schemas.workflows import (
     RepairCreate,
     RepairDecided,
@@ -64,7 +64,7 @@ def list_all(
 
 @router.post("/{repair_id}/decision", **allow(Role.reviewer))
 def decide(
-    repair_id: int,
+    repair_id: ItemId,
     body: RepairDecision,
     caller: CallerDep,
     services: ServicesDep,

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field
 
 from credit_scoring.records.codes import IdStatus, uscc_status
 
-__all__ = ["Uscc", "check_uscc"]
+__all__ = ["ItemId", "Uscc", "check_uscc"]
 
 EXAMPLE_USCC = "91350200776049653A"
 
@@ -33,3 +33,6 @@ Uscc = Annotated[
     Field(min_length=18, max_length=18, examples=[EXAMPLE_USCC]),
     AfterValidator(check_uscc),
 ]
+
+# Ids are SQL integers: a larger number is no id at all (and would overflow the driver).
+ItemId = Annotated[int, Field(ge=1, le=2**31 - 1, examples=[1])]
