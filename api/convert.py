@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import re
-from dataclasses import asdict
+from typing import Any
 
 from api.auth import Caller
 from api.schemas.subjects import ExplanationPublic, GradePublic
@@ -14,13 +17,16 @@ from api.schemas.workflows import (
     RepairPublic,
     RepairReviewer,
 )
+from credit_scoring.explain.table import EXPLANATION_COLUMNS, JSON_COLUMNS
 from credit_scoring.records.codes import mask_person_name, mask_resident_id
 from credit_scoring.snapshots import Served
 from credit_scoring.workflows.database import Objection, RepairApplication
 from credit_scoring.workflows.repairs import CHECKS
 
 __all__ = [
+    "explanation_json",
     "explanation_public",
+    "grade_json",
     "grade_public",
     "masked_name",
     "masked_text",
@@ -36,10 +42,45 @@ _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])
 
 def grade_public(served: Served, uscc: str) -> GradePublic:
     grade = served.grade(uscc)
-    subject = served.subject(uscc)
+    subject = served.subject(uscc, ("name", "legal_rep_name"))
     return GradePublic(
-        name=subject["name"], legal_rep_name=subject["legal_rep_name"], **asdict(grade)
+        name=subject["name"], legal_rep_name=subject["legal_rep_name"], **vars(grade)
     )
+
+
+def grade_json(served: Served, uscc: str) -> bytes:
+    """:class:`GradePublic` as JSON, written directly: the hottest path skips pydantic.
+
+    ``tests/api/test_responses.py`` checks it against the model for every subject.
+    """
+    body = vars(served.grade(uscc)) | served.subject(uscc, ("name", "legal_rep_name"))
+    return json.dumps(body, ensure_ascii=False, default=_iso).encode()
+
+
+def explanation_json(served: Served, uscc: str) -> bytes:
+    """:class:`ExplanationPublic` as JSON, the snapshot's JSON text spliced in unparsed."""
+    row = served.explanation_row(uscc)
+    scalars = {c: row[c] for c in _EXPLANATION_SCALARS}
+    scalars["pd"] = _finite(scalars["pd"])
+    scalars["as_of"] = str(scalars["as_of"])[:10]  # a date, or its ISO text in a regrade
+    scalars["snapshot_id"] = served.snapshot_id
+    scalars["regraded_at"] = served.regraded_at(uscc)
+    head = json.dumps(scalars, ensure_ascii=False, default=_iso)[:-1]
+    lists = "".join(f', "{c}": {row[c]}' for c in JSON_COLUMNS)
+    return f"{head}{lists}}}".encode()
+
+
+_EXPLANATION_SCALARS = [c for c in EXPLANATION_COLUMNS if c not in JSON_COLUMNS]
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
 
 
 def explanation_public(served: Served, uscc: str) -> ExplanationPublic:

@@ -1,4 +1,9 @@
-"""Typed dependencies the routes declare: ``ServedDep``, ``ServicesDep``, ``TodayDep``…"""
+"""Typed dependencies the routes declare: ``ServedDep``, ``ServicesDep``, ``TodayDep``…
+
+The ones that do not block are ``async def``: FastAPI runs a plain ``def`` dependency in its
+thread pool, and a few such hops per request cost more than the lookup they serve (measured in
+benchmarks/bench_api.py: about a tenth of a bare endpoint's throughput with them).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from api.auth import Caller, CallerDep, authenticate
+from api.auth import Caller, CallerDep
 from api.errors import ServiceNotReady
 from api.services import Services
 from credit_scoring.snapshots import Served
@@ -24,11 +29,11 @@ __all__ = [
     "ServicesDep",
     "TodayDep",
     "WorkspaceDep",
-    "authenticate",
+    "served_now",
 ]
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -36,25 +41,35 @@ def _services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-def _served(services: ServicesDep) -> Served:
-    # Taken once per request: everything the request reads comes from this one snapshot.
-    served = services.holder.state
+def served_now(request: Request) -> Served:
+    """The snapshot (with its regrades) being served now; 503 before the first one loads.
+
+    Taken once per request: everything the request reads comes from this one snapshot. The
+    hottest routes call it directly rather than through ``ServedDep``, which costs FastAPI a
+    dependency to solve per request.
+    """
+    served: Served | None = request.app.state.services.holder.state
     if served is None:
         raise ServiceNotReady("no snapshot is loaded yet; publish one with credit-scoring publish")
     return served
 
 
+async def _served(request: Request) -> Served:
+    return served_now(request)
+
+
 ServedDep = Annotated[Served, Depends(_served)]
 
 
-def _today(services: ServicesDep) -> dt.date:
+async def _today(request: Request) -> dt.date:
+    services: Services = request.app.state.services
     return services.today()
 
 
 TodayDep = Annotated[dt.date, Depends(_today)]
 
 
-def _engine(services: ServicesDep) -> Engine:
+async def _engine(services: ServicesDep) -> Engine:
     return services.engine
 
 

@@ -75,7 +75,8 @@ class Services:
         return self.settings.today or dt.date.today()
 
     def poll(self) -> None:
-        """Serve a newly published snapshot and re-grades made by other workers."""
+        """Serve a newly published snapshot and re-grades made by other workers; reload keys."""
+        self.keys.refresh_if_stale()
         try:
             self.holder.refresh()
         except CreditScoringError as error:  # a damaged snapshot: keep serving the old one

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 
 from api.auth import Role, allow
-from api.convert import explanation_public, grade_public
-from api.deps import CallerDep, ServedDep, ServicesDep, TodayDep
+from api.convert import explanation_json, grade_json, grade_public
+from api.deps import CallerDep, ServedDep, ServicesDep, TodayDep, served_now
 from api.schemas.common import Uscc
 from api.schemas.subjects import ExplanationPublic, GradePublic, RecordsReviewer, RegradeResult
 from credit_scoring.records.dossier import subject_dossier
@@ -21,16 +21,16 @@ UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit
 READERS = (Role.regulator, Role.reviewer, Role.analyst, Role.admin)
 
 
-@router.get("/{uscc}/grade", **allow(*READERS))
-async def get_grade(uscc: UsccPath, served: ServedDep) -> GradePublic:
+@router.get("/{uscc}/grade", response_model=GradePublic, **allow(*READERS))
+async def get_grade(uscc: UsccPath, request: Request) -> Response:
     """The subject's current grade: the snapshot's, or a newer re-grade."""
-    return grade_public(served, uscc)
+    return Response(grade_json(served_now(request), uscc), media_type="application/json")
 
 
-@router.get("/{uscc}/explanation", **allow(*READERS))
-async def get_explanation(uscc: UsccPath, served: ServedDep) -> ExplanationPublic:
+@router.get("/{uscc}/explanation", response_model=ExplanationPublic, **allow(*READERS))
+async def get_explanation(uscc: UsccPath, request: Request) -> Response:
     """Why the subject has its grade: overrides, adverse reasons with their records, positives."""
-    return explanation_public(served, uscc)
+    return Response(explanation_json(served_now(request), uscc), media_type="application/json")
 
 
 @router.get("/{uscc}/records", **allow(Role.reviewer))

@@ -40,6 +40,7 @@ from credit_scoring.snapshots.publish import (
 __all__ = ["Served", "ServedGrade", "Snapshot", "SnapshotHolder"]
 
 _REQUIRED = ("grades", "explanations", "subjects", "standing")
+_GRADE_FIELDS = ("grade", "score", "pd", "source", "overrides", "policy_version", "model_version")
 
 
 @dataclass(frozen=True)
@@ -72,18 +73,27 @@ class Snapshot:
             if not np.array_equal(_keys(self.tables[name]), self._keys):
                 raise SnapshotNotFound(f"{self.directory}: {name} is not aligned with grades")
         self._standing_keys = _keys(self.tables["standing"])
+        # One contiguous array per column: reading a row is a scalar per column (~10 µs for a
+        # grade), three times faster than slicing the table and converting the slice.
+        self._columns = {
+            name: {c: table.column(c).combine_chunks() for c in table.column_names}
+            for name, table in self.tables.items()
+        }
 
     @property
     def snapshot_id(self) -> str:
         return self.manifest.snapshot_id
 
-    def row(self, table: str, uscc: str) -> dict[str, Any] | None:
-        """The row of ``table`` (grades, explanations, subjects) for ``uscc``."""
+    def row(
+        self, table: str, uscc: str, columns: Iterable[str] | None = None
+    ) -> dict[str, Any] | None:
+        """The row of ``table`` (grades, explanations, subjects) for ``uscc``, or some columns."""
         key = uscc.encode()
         i = int(np.searchsorted(self._keys, key))
         if i >= len(self._keys) or self._keys[i] != key:
             return None
-        return self.tables[table].slice(i, 1).to_pylist()[0]
+        arrays = self._columns[table]
+        return {name: arrays[name][i].as_py() for name in (columns or arrays)}
 
     def standing(self, uscc: str) -> list[dict[str, Any]]:
         key = uscc.encode()
@@ -141,11 +151,11 @@ class Served:
             e = regraded.explanation
             overrides = [o["code"] for o in json.loads(e["overrides"])]
             return ServedGrade(
-                uscc, e["grade"], e["score"], e["pd"], e["source"], overrides,
+                uscc, e["grade"], e["score"], _optional(e["pd"]), e["source"], overrides,
                 dt.date.fromisoformat(str(e["as_of"])[:10]), e["policy_version"],
                 e["model_version"], self.snapshot_id, regraded.regraded_at,
             )  # fmt: skip
-        row = self._row("grades", uscc)
+        row = self._row("grades", uscc, _GRADE_FIELDS)
         return ServedGrade(
             uscc, row["grade"], row["score"], _optional(row["pd"]), row["source"],
             [c for c in str(row["overrides"]).split(";") if c], self.snapshot.manifest.as_of,
@@ -153,12 +163,15 @@ class Served:
         )  # fmt: skip
 
     def explanation(self, uscc: str) -> Explanation:
-        regraded = self.regrades.get(uscc)
-        row = regraded.explanation if regraded else self._row("explanations", uscc)
-        return explanation_from_row(row)
+        return explanation_from_row(self.explanation_row(uscc))
 
-    def subject(self, uscc: str) -> dict[str, Any]:
-        return self._row("subjects", uscc)
+    def explanation_row(self, uscc: str) -> dict[str, Any]:
+        """The subject's row of ``explanation_table``: scalars, and the lists as JSON text."""
+        regraded = self.regrades.get(uscc)
+        return regraded.explanation if regraded else self._row("explanations", uscc)
+
+    def subject(self, uscc: str, columns: Iterable[str] | None = None) -> dict[str, Any]:
+        return self._row("subjects", uscc, columns)
 
     def standing(self, uscc: str) -> list[dict[str, Any]]:
         regraded = self.regrades.get(uscc)
@@ -168,8 +181,8 @@ class Served:
         regraded = self.regrades.get(uscc)
         return regraded.regraded_at if regraded else None
 
-    def _row(self, table: str, uscc: str) -> dict[str, Any]:
-        row = self.snapshot.row(table, uscc)
+    def _row(self, table: str, uscc: str, columns: Iterable[str] | None = None) -> dict[str, Any]:
+        row = self.snapshot.row(table, uscc, columns)
         if row is None:
             hint = ""
             if uscc_status(uscc) is IdStatus.CHECKSUM_MISMATCH:
