@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.auth import API_KEY_SCHEME
 from api.errors import install_handlers
 from api.routes import ROUTERS
 from api.services import Services
@@ -58,6 +59,7 @@ def _openapi_with_roles(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version,
                              description=app.description, routes=app.routes)  # fmt: skip
+        schema.setdefault("components", {})["securitySchemes"] = {"ApiKey": API_KEY_SCHEME}
         for methods in schema["paths"].values():
             for operation in methods.values():
                 roles = operation.get("x-roles")

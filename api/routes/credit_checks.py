@@ -6,12 +6,12 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
-from api.auth import Role, allow
+from api.auth import Role, RoleRoute, allow
 from api.deps import ServedDep, TodayDep
 from api.schemas.checks import CreditCheckCreate, CreditCheckPublic
 from credit_scoring.measures import credit_check, load_measures
 
-router = APIRouter(prefix="/v1/credit-checks", tags=["credit checks"])
+router = APIRouter(route_class=RoleRoute, prefix="/v1/credit-checks", tags=["credit checks"])
 
 
 @router.post("", **allow(Role.regulator, Role.reviewer))

@@ -7,10 +7,10 @@ import datetime as dt
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.auth import EVERYONE, allow
+from api.auth import EVERYONE, RoleRoute, allow
 from api.deps import ServedDep
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=RoleRoute, tags=["health"])
 
 
 class Health(BaseModel):

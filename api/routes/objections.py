@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.auth import EVERYONE, Role, allow
+from api.auth import EVERYONE, Role, RoleRoute, allow
 from api.convert import grade_public, objection_out, objection_reviewer
 from api.deps import (
     CallerDep,
@@ -28,7 +28,7 @@ from credit_scoring.snapshots import regrade_subject
 from credit_scoring.workflows import decide_objection, file_objection, list_objections
 from credit_scoring.workflows.audit import record_access
 
-router = APIRouter(prefix="/v1/objections", tags=["objections"])
+router = APIRouter(route_class=RoleRoute, prefix="/v1/objections", tags=["objections"])
 
 
 @router.post("", status_code=201, **allow(*EVERYONE))

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.auth import EVERYONE, allow
+from api.auth import EVERYONE, RoleRoute, allow
 from api.deps import ServedDep, ServicesDep, TodayDep
 from api.schemas.common import Uscc
 from api.schemas.public import ListEntryPublic, ListPublic
 from credit_scoring.merchants import merchant_page, qr_png, red_black_list
 
-router = APIRouter(prefix="/public", tags=["public"])
+router = APIRouter(route_class=RoleRoute, prefix="/public", tags=["public"])
 templates = Jinja2Templates(directory=FilePath(__file__).parents[1] / "templates")
 
 UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit code")]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.auth import EVERYONE, Role, allow
+from api.auth import EVERYONE, Role, RoleRoute, allow
 from api.convert import grade_public, repair_out, repair_reviewer
 from api.deps import (
     CallerDep,
@@ -29,7 +29,7 @@ from credit_scoring.snapshots import regrade_subject
 from credit_scoring.workflows import apply_for_repair, decide_repair, list_repairs
 from credit_scoring.workflows.audit import record_access
 
-router = APIRouter(prefix="/v1/repairs", tags=["repairs"])
+router = APIRouter(route_class=RoleRoute, prefix="/v1/repairs", tags=["repairs"])
 
 
 @router.post("", status_code=201, **allow(*EVERYONE))

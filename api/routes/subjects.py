@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.auth import Role, allow
+from api.auth import Role, RoleRoute, allow
 from api.convert import explanation_json, grade_json, grade_public
 from api.deps import CallerDep, ServedDep, ServicesDep, TodayDep, served_now
 from api.schemas.common import Uscc
@@ -15,7 +15,7 @@ from credit_scoring.records.dossier import subject_dossier
 from credit_scoring.snapshots import regrade_subject
 from credit_scoring.workflows.audit import record_access
 
-router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
+router = APIRouter(route_class=RoleRoute, prefix="/v1/subjects", tags=["subjects"])
 
 UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit code")]
 READERS = (Role.regulator, Role.reviewer, Role.analyst, Role.admin)
