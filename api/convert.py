@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 from typing import Any
 
 from api.auth import Caller
-from api.schemas.subjects import ExplanationPublic, GradePublic
+from api.schemas.subjects import GradePublic
 from api.schemas.workflows import (
     FailedCheck,
     ObjectionPublic,
@@ -18,26 +17,21 @@ from api.schemas.workflows import (
     RepairReviewer,
 )
 from credit_scoring.explain.table import EXPLANATION_COLUMNS, JSON_COLUMNS
-from credit_scoring.records.codes import mask_person_name, mask_resident_id
+from credit_scoring.records.codes import mask_person_name
 from credit_scoring.snapshots import Served
 from credit_scoring.workflows.database import Objection, RepairApplication
 from credit_scoring.workflows.repairs import CHECKS
 
 __all__ = [
     "explanation_json",
-    "explanation_public",
     "grade_json",
     "grade_public",
     "masked_name",
-    "masked_text",
     "objection_out",
     "objection_reviewer",
     "repair_out",
     "repair_reviewer",
 ]
-
-# Resident IDs written into free text (a reason, a note): 18 or 15 digits, maybe ending in X.
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 
 
 def grade_public(served: Served, uscc: str) -> GradePublic:
@@ -81,20 +75,6 @@ def _iso(value: Any) -> str:
 
 def _finite(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else value
-
-
-def explanation_public(served: Served, uscc: str) -> ExplanationPublic:
-    explanation = served.explanation(uscc).as_dict()
-    return ExplanationPublic(
-        **explanation, snapshot_id=served.snapshot_id, regraded_at=served.regraded_at(uscc)
-    )
-
-
-def masked_text(text: str | None, caller: Caller) -> str | None:
-    """Free text as a caller may read it: resident IDs masked for all but reviewers."""
-    if text is None or caller.sees_personal_data:
-        return text
-    return _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)) or "", text)
 
 
 def masked_name(name: str | None, caller: Caller) -> str | None:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 
 from api.auth import Caller, CallerDep
 from api.errors import ServiceNotReady
@@ -23,7 +22,6 @@ from credit_scoring.workflows import Workspace
 __all__ = [
     "Caller",
     "CallerDep",
-    "EngineDep",
     "ReadingWorkspaceDep",
     "ServedDep",
     "ServicesDep",
@@ -67,13 +65,6 @@ async def _today(request: Request) -> dt.date:
 
 
 TodayDep = Annotated[dt.date, Depends(_today)]
-
-
-async def _engine(services: ServicesDep) -> Engine:
-    return services.engine
-
-
-EngineDep = Annotated[Engine, Depends(_engine)]
 
 
 def _workspace(services: ServicesDep) -> Iterator[Workspace]:

@@ -191,8 +191,9 @@ def main() -> None:
             }
             print(name, json.dumps(results["runs"][name]), flush=True)
     finally:
-        api.terminate()
-        bare.terminate()
+        for server in (api, bare):
+            server.terminate()
+            server.wait()
     (folder / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
