@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from credit_scoring.workflows import audit_entries
 
+from .conftest import start_service
+
 
 def _file(service, uscc, table, record_id):
     response = service.post("/v1/objections", json={
@@ -107,3 +109,16 @@ def test_an_on_demand_regrade_is_served_and_audited(service, samples):
     assert service.get(f"/v1/subjects/{uscc}/grade", "admin").json() == after
     engine = service.client.app.state.services.engine
     assert any(e["action"] == "regraded" for e in audit_entries(engine, uscc))
+
+
+def test_another_worker_serves_the_regrade_after_its_next_poll(service, samples):
+    """Workers share the workflow database: a regrade made by one is served by all."""
+    uscc, _ = samples.penalised
+    made = service.post(f"/v1/subjects/{uscc}/regrade", "reviewer").json()["after"]
+    other, _ = start_service(service.folder, service.settings.workflow_db_url)
+    with other:
+        other.app.state.services.poll()  # what its background loop does every poll_seconds
+        served = other.get(f"/v1/subjects/{uscc}/grade",
+                           headers=service.headers("regulator")).json()  # fmt: skip
+    assert served["regraded_at"] == made["regraded_at"]
+    assert served["grade"] == made["grade"]

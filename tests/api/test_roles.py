@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.auth import Role
+from credit_scoring.workflows.keys import ROLES
 
 CALLERS = [None, *[str(r) for r in Role]]  # None: no key at all
 READERS = {"regulator", "reviewer", "analyst", "admin"}
@@ -106,3 +107,7 @@ def test_an_unknown_or_revoked_key_is_refused_even_where_the_public_may_call(ser
     assert response.json()["type"] == "/problems/not-authenticated"
     forged = service.keys["reviewer"][:-2] + "xx"
     assert service.client.get("/healthz", headers={"X-API-Key": forged}).status_code == 401
+
+
+def test_the_api_roles_are_the_roles_keys_can_have():
+    assert tuple(str(r) for r in Role) == ROLES
