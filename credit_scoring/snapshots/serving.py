@@ -204,6 +204,7 @@ class SnapshotHolder:
         self._state: Served | None = None
         self._regrades: dict[str, Regraded] = {}
         self._last_regrade_id = 0
+        self._refused: str | None = None  # a damaged snapshot, not read again every poll
         self._lock = threading.Lock()
 
     @property
@@ -219,9 +220,15 @@ class SnapshotHolder:
         """Load the snapshot ``CURRENT`` names if it is not the one served; True if swapped."""
         wanted = current_snapshot_id(self.root)
         current = self._state
-        if wanted is None or (current is not None and current.snapshot_id == wanted):
+        if wanted is None or wanted == self._refused:
             return False
-        snapshot = Snapshot(self.root / wanted, verify=self.verify)  # readers keep the old one
+        if current is not None and current.snapshot_id == wanted:
+            return False
+        try:
+            snapshot = Snapshot(self.root / wanted, verify=self.verify)  # readers keep the old one
+        except SnapshotNotFound:
+            self._refused = wanted
+            raise
         with self._lock:
             self._state = Served.of(snapshot, self._regrades.values())
             # Regrades the new snapshot already reflects are dropped for good.

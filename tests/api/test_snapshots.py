@@ -149,3 +149,4 @@ def test_a_damaged_snapshot_is_refused_and_the_old_one_kept(two_snapshots, tmp_p
     with pytest.raises(SnapshotNotFound, match=r"grades\.parquet"):
         holder.refresh()
     assert holder.state is not None and holder.state.snapshot_id == first
+    assert holder.refresh() is False  # refused once, not re-read (and re-hashed) every poll
