@@ -647,3 +647,105 @@ def demo(
         )
         return
     _render.print_demo(console, result)
+
+
+Snapshots = Annotated[Path, typer.Option("--snapshots", help="The snapshot root folder.")]
+
+
+@app.command()
+@_fails_cleanly
+def publish(
+    as_of: Annotated[str, typer.Option(help="Grade with only what was known on this date.")],
+    db: Db = DEFAULT_DB,
+    mlruns: Mlruns = Path("mlruns"),
+    snapshots: Snapshots = Path("data/snapshots"),
+    as_json: Json = False,
+) -> None:
+    """Grade and explain every subject and publish the result as the current snapshot."""
+    from credit_scoring.snapshots import publish as publish_snapshot
+    from credit_scoring.snapshots.publish import manifest_summary
+
+    with Store(db, read_only=True) as store:
+        manifest = publish_snapshot(
+            store, snapshots, as_of=_parse_date(as_of), tracking_root=mlruns
+        )
+    if as_json:
+        _print_json(manifest_summary(manifest))
+        return
+    console.print(
+        f"snapshot {manifest.snapshot_id}: {manifest.subjects:,} subjects as of {as_of}, "
+        f"model {manifest.model_version}; now current under {snapshots}"
+    )
+
+
+@app.command()
+@_fails_cleanly
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API (settings from CREDIT_SCORING_* environment variables)."""
+    import uvicorn
+
+    # One app per worker process, built by the factory from the environment.
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")  # fmt: skip
+
+
+keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+@_fails_cleanly
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    role: Annotated[str, typer.Option(help="public, regulator, reviewer, analyst or admin.")],
+    workflow_db: WorkflowDb = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Create a key; its secret is printed once and never stored."""
+    from credit_scoring.workflows import connect
+    from credit_scoring.workflows.keys import create_key
+
+    info, token = create_key(connect(workflow_db), name=name, role=role, actor=_operator())
+    if as_json:
+        _print_json({**info.public(), "api_key": token})
+        return
+    console.print(f"key {info.key_id} for {name} ({role}); keep it, it is not shown again:")
+    console.print(token, highlight=False, soft_wrap=True)
+
+
+@keys_app.command("revoke")
+@_fails_cleanly
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (second part of the key).")],
+    workflow_db: WorkflowDb = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Revoke a key: the service refuses it within seconds."""
+    from credit_scoring.workflows import connect
+    from credit_scoring.workflows.keys import revoke_key
+
+    info = revoke_key(connect(workflow_db), key_id, actor=_operator())
+    if as_json:
+        _print_json(info.public())
+        return
+    console.print(f"key {info.key_id} ({info.name}, {info.role}) revoked at {info.revoked_at}")
+
+
+@keys_app.command("list")
+@_fails_cleanly
+def keys_list(workflow_db: WorkflowDb = DEFAULT_URL, as_json: Json = False) -> None:
+    """List keys (never their secrets)."""
+    from credit_scoring.workflows import connect
+    from credit_scoring.workflows.keys import list_keys
+
+    rows = [info.public() for info in list_keys(connect(workflow_db))]
+    _show(rows, as_json, "API keys")
+
+
+def _operator() -> str:
+    """Who ran the command, for the audit log."""
+    return f"cli:{os.environ.get('USER', 'unknown')}"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from credit_scoring.workflows.database import AuditEntry
 
-__all__ = ["audit_entries", "record"]
+__all__ = ["audit_entries", "record", "record_access"]
 
 
 def record(
@@ -57,3 +57,20 @@ def _json(value: dict[str, Any] | None) -> str | None:
 
 def _load(value: str | None) -> Any:
     return None if value is None else json.loads(value)
+
+
+def record_access(
+    engine: Engine,
+    *,
+    actor: str,
+    action: str,
+    uscc: str | None,
+    target: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Log one read of personal data, or a change made outside a workflow, on its own."""
+    with Session(engine) as session:
+        record(session, actor=actor, action=action, uscc=uscc, target=target or (uscc or ""),
+               before=before, after=after)  # fmt: skip
+        session.commit()

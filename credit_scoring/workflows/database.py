@@ -23,7 +23,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["DEFAULT_URL", "AuditEntry", "Base", "Objection", "RepairApplication", "connect"]
+__all__ = [
+    "DEFAULT_URL",
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Objection",
+    "Regrade",
+    "RepairApplication",
+    "connect",
+]
 
 DEFAULT_URL = "sqlite:///data/workflow.db"
 
@@ -88,6 +97,32 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(64))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiKey(Base):
+    """An API key: only a salted SHA-256 of its secret is kept, never the secret itself."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)  # public part of the token
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    salt: Mapped[str] = mapped_column(String(32))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Regrade(Base):
+    """A subject re-graded after a decision or on request: served over the published snapshot
+    until a snapshot computed after it replaces it (see ``credit_scoring.snapshots.overlay``)."""
+
+    __tablename__ = "regrades"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    regraded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    explanation: Mapped[str] = mapped_column(Text)  # one row of explanation_table, as JSON
+    standing: Mapped[str] = mapped_column(Text)  # the subject's standing records, as JSON
 
 
 _APPEND_ONLY = {

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import Objection
-from credit_scoring.workflows.workspace import Workspace
+from credit_scoring.workflows.workspace import WorkflowItemNotFound, Workspace
 
 __all__ = ["AlreadyDecided", "decide_objection", "file_objection", "list_objections"]
 
@@ -62,7 +62,7 @@ def decide_objection(
     with Session(space.engine, expire_on_commit=False) as session:
         objection = session.get(Objection, objection_id)
         if objection is None:
-            raise KeyError(f"no objection {objection_id}")
+            raise WorkflowItemNotFound(f"no objection {objection_id}")
         if objection.status != "pending":
             raise AlreadyDecided(f"objection {objection_id} was already {objection.status}")
         kind = "objection_upheld" if upheld else "objection_rejected"

@@ -20,7 +20,7 @@ from credit_scoring.features.publicity import load_publicity_policy
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import RepairApplication
 from credit_scoring.workflows.objections import AlreadyDecided
-from credit_scoring.workflows.workspace import Workspace
+from credit_scoring.workflows.workspace import WorkflowItemNotFound, Workspace
 
 __all__ = ["CHECKS", "apply_for_repair", "decide_repair", "list_repairs", "repair_checks"]
 
@@ -106,7 +106,7 @@ def decide_repair(
     with Session(space.engine, expire_on_commit=False) as session:
         application = session.get(RepairApplication, repair_id)
         if application is None:
-            raise KeyError(f"no repair application {repair_id}")
+            raise WorkflowItemNotFound(f"no repair application {repair_id}")
         if application.status != "pending":
             raise AlreadyDecided(f"repair {repair_id} is {application.status}, not pending")
         event = (application.record_table, application.record_id, "repair_approved", reviewer, note)

@@ -14,7 +14,13 @@ from credit_scoring.records.codes import RECORD_TABLES
 from credit_scoring.records.store import Store, quote
 from credit_scoring.records.workdays import WorkdayCalendar
 
-__all__ = ["RecordNotFound", "Workspace"]
+__all__ = ["RecordNotFound", "WorkflowItemNotFound", "Workspace"]
+
+
+class WorkflowItemNotFound(CreditScoringError, KeyError):
+    """No objection or repair application with that id (a KeyError, as it was before)."""
+
+    http_status = 404
 
 
 class RecordNotFound(CreditScoringError):

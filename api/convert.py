@@ -1,0 +1,114 @@
+"""From library objects to response models, with personal data masked by the caller's role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+from api.auth import Caller
+from api.schemas.subjects import GradePublic
+from api.schemas.workflows import (
+    FailedCheck,
+    ObjectionPublic,
+    ObjectionReviewer,
+    RepairPublic,
+    RepairReviewer,
+)
+from credit_scoring.explain.table import EXPLANATION_COLUMNS, JSON_COLUMNS
+from credit_scoring.records.codes import mask_person_name
+from credit_scoring.snapshots import Served
+from credit_scoring.workflows.database import Objection, RepairApplication
+from credit_scoring.workflows.repairs import CHECKS
+
+__all__ = [
+    "explanation_json",
+    "grade_json",
+    "grade_public",
+    "masked_name",
+    "objection_out",
+    "objection_reviewer",
+    "repair_out",
+    "repair_reviewer",
+]
+
+
+def grade_public(served: Served, uscc: str) -> GradePublic:
+    grade = served.grade(uscc)
+    subject = served.subject(uscc, ("name", "legal_rep_name"))
+    return GradePublic(
+        name=subject["name"], legal_rep_name=subject["legal_rep_name"], **vars(grade)
+    )
+
+
+def grade_json(served: Served, uscc: str) -> bytes:
+    """:class:`GradePublic` as JSON, written directly: the hottest path skips pydantic.
+
+    ``tests/api/test_responses.py`` checks it against the model for every subject.
+    """
+    body = vars(served.grade(uscc)) | served.subject(uscc, ("name", "legal_rep_name"))
+    return json.dumps(body, ensure_ascii=False, default=_iso).encode()
+
+
+def explanation_json(served: Served, uscc: str) -> bytes:
+    """:class:`ExplanationPublic` as JSON, the snapshot's JSON text spliced in unparsed."""
+    row = served.explanation_row(uscc)
+    scalars = {c: row[c] for c in _EXPLANATION_SCALARS}
+    scalars["pd"] = _finite(scalars["pd"])
+    scalars["as_of"] = str(scalars["as_of"])[:10]  # a date, or its ISO text in a regrade
+    scalars["snapshot_id"] = served.snapshot_id
+    scalars["regraded_at"] = served.regraded_at(uscc)
+    head = json.dumps(scalars, ensure_ascii=False, default=_iso)[:-1]
+    lists = "".join(f', "{c}": {row[c]}' for c in JSON_COLUMNS)
+    return f"{head}{lists}}}".encode()
+
+
+_EXPLANATION_SCALARS = [c for c in EXPLANATION_COLUMNS if c not in JSON_COLUMNS]
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def masked_name(name: str | None, caller: Caller) -> str | None:
+    """A name that may be a natural person's (a filer, an applicant): surname only."""
+    return name if caller.sees_personal_data else mask_person_name(name)
+
+
+def objection_reviewer(objection: Objection) -> ObjectionReviewer:
+    return ObjectionReviewer(**{c: getattr(objection, c) for c in ObjectionReviewer.model_fields})
+
+
+def objection_out(objection: Objection, caller: Caller) -> ObjectionReviewer | ObjectionPublic:
+    """The reviewer's view for reviewers; for anyone else the public view, filer masked."""
+    full = objection_reviewer(objection)
+    if caller.sees_personal_data:
+        return full
+    shown = full.model_dump(include=set(ObjectionPublic.model_fields))
+    return ObjectionPublic(**{**shown, "filed_by": masked_name(objection.filed_by, caller)})
+
+
+def repair_reviewer(application: RepairApplication) -> RepairReviewer:
+    fields = {
+        c: getattr(application, c) for c in RepairReviewer.model_fields if c != "failed_checks"
+    }
+    checks = [c for c in application.failed_checks.split(";") if c]
+    return RepairReviewer(
+        **fields, failed_checks=[FailedCheck(code=c, reason=CHECKS[c]) for c in checks]
+    )
+
+
+def repair_out(application: RepairApplication, caller: Caller) -> RepairReviewer | RepairPublic:
+    """The reviewer's view for reviewers; for anyone else the public view, applicant masked."""
+    full = repair_reviewer(application)
+    if caller.sees_personal_data:
+        return full
+    shown = full.model_dump(include=set(RepairPublic.model_fields))
+    return RepairPublic(**{**shown, "applicant": masked_name(application.applicant, caller)})

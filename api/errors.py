@@ -1,0 +1,94 @@
+"""Errors of the HTTP layer, in the library's hierarchy, and the one handler that renders every
+error as RFC 9457 problem details (``application/problem+json``)."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from credit_scoring.errors import CreditScoringError
+
+__all__ = ["Forbidden", "NotAuthenticated", "ServiceNotReady", "StoreBusy", "install_handlers"]
+
+PROBLEM = "application/problem+json"
+
+
+class NotAuthenticated(CreditScoringError):
+    """No API key where one is needed, or a key that is unknown or revoked."""
+
+    http_status = 401
+
+
+class Forbidden(CreditScoringError):
+    """A valid key whose role may not call this endpoint."""
+
+    http_status = 403
+
+
+class ServiceNotReady(CreditScoringError):
+    """No snapshot loaded yet."""
+
+    http_status = 503
+
+
+class StoreBusy(CreditScoringError):
+    """Another process holds the records store's write lock (DuckDB: one writer per file)."""
+
+    http_status = 503
+
+
+def problem(
+    request: Request, status: int, detail: str, kind: str | None = None, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": f"/problems/{kind}" if kind else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "5"}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _kind(error: Exception) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Map every error to problem details; routes never catch and re-raise."""
+
+    @app.exception_handler(CreditScoringError)
+    async def library_error(request: Request, error: CreditScoringError) -> JSONResponse:
+        message = error.args[0] if error.args else type(error).__name__
+        return problem(request, error.http_status, str(message), _kind(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e["loc"]),
+                "reason": e["msg"].removeprefix("Value error, "),
+            }
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem(request, 422, detail, "validation-error", errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        return problem(request, error.status_code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # A bug: say so without leaking internals; the server log has the traceback.
+        return problem(request, 500, "internal error", "internal-error")

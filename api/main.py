@@ -1,0 +1,70 @@
+"""The application factory: ``create_app(settings)``; the lifespan loads the snapshot once.
+
+Run it with ``credit-scoring serve`` (uvicorn), or in tests through ``httpx.ASGITransport``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.auth import API_KEY_SCHEME
+from api.errors import install_handlers
+from api.routes import ROUTERS
+from api.services import Services
+from api.settings import Settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """
+Grades (A–D) with their explanations, objections and credit repair, credit checks, and the
+public 一店一码 page, for 信用分级分类监管. Send an API key in the `X-API-Key` header; without
+one you are the *public* role. Each operation lists the roles it admits (`x-roles`). Errors are
+RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service over ``settings`` (default: from the environment)."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await asyncio.to_thread(Services.start, settings)
+        app.state.services = services
+        poller = asyncio.create_task(services.poll_forever())
+        try:
+            yield
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            services.close()
+
+    app = FastAPI(title="credit-scoring", version="1", description=DESCRIPTION, lifespan=lifespan)
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.openapi = lambda: _openapi_with_roles(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi_with_roles(app: FastAPI) -> dict[str, Any]:
+    """The schema, with each operation's roles also written into its description for /docs."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)  # fmt: skip
+        schema.setdefault("components", {})["securitySchemes"] = {"ApiKey": API_KEY_SCHEME}
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                roles = operation.get("x-roles")
+                if roles:
+                    text = operation.get("description", "")
+                    operation["description"] = f"{text}\n\n**Roles**: {', '.join(roles)}".strip()
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,17 @@
+"""One router per resource. A new resource (inspection plans) is one module and one line here."""
+
+from fastapi import APIRouter
+
+from api.routes import credit_checks, health, objections, public, repairs, subjects
+
+__all__ = ["ROUTERS"]
+
+# The busiest first: a request is matched against the routes in this order.
+ROUTERS: tuple[APIRouter, ...] = (
+    subjects.router,
+    health.router,
+    objections.router,
+    repairs.router,
+    credit_checks.router,
+    public.router,
+)

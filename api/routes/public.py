@@ -1,0 +1,71 @@
+"""一店一码 and 红黑榜: the public merchant page, its QR code, and the red and black lists."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path as FilePath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.auth import EVERYONE, RoleRoute, allow
+from api.deps import ServedDep, ServicesDep, TodayDep
+from api.schemas.common import Uscc
+from api.schemas.public import ListEntryPublic, ListPublic
+from credit_scoring.merchants import merchant_page, qr_png, red_black_list
+
+router = APIRouter(route_class=RoleRoute, prefix="/public", tags=["public"])
+templates = Jinja2Templates(directory=FilePath(__file__).parents[1] / "templates")
+
+UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit code")]
+
+
+@router.get("/merchants/{uscc}", response_class=HTMLResponse, **allow(*EVERYONE))
+async def merchant(
+    uscc: UsccPath, request: Request, served: ServedDep, today: TodayDep
+) -> Response:
+    """The shop's public credit page in Chinese: only what may be published today."""
+    page = merchant_page(served, uscc, today)
+    return templates.TemplateResponse(request, "merchant.html", {"page": page})
+
+
+@router.get(
+    "/merchants/{uscc}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "QR code of the page URL"}},
+    **allow(*EVERYONE),
+)
+async def merchant_qr(
+    uscc: UsccPath, request: Request, served: ServedDep, services: ServicesDep
+) -> Response:
+    """A QR code of the merchant page's URL, for printing at the shop door."""
+    served.subject(uscc)  # no code for a subject the snapshot does not know
+    base = services.settings.public_base_url
+    url = (
+        f"{base.rstrip('/')}/public/merchants/{uscc}"
+        if base
+        else str(request.url_for("merchant", uscc=uscc))
+    )
+    return Response(qr_png(url), media_type="image/png")
+
+
+@router.get("/lists/{list_type}", **allow(*EVERYONE))
+async def public_list(
+    list_type: Literal["red", "black"],
+    served: ServedDep,
+    today: TodayDep,
+    region: Annotated[
+        str | None, Query(pattern=r"^\d{2,6}$", description="Region code or its prefix")
+    ] = None,
+    domain: Annotated[str | None, Query(max_length=32, description="e.g. catering")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ListPublic:
+    """The current 红榜 or 黑榜: publishable entries only, newest first."""
+    entries = red_black_list(served, list_type, today, region=region, domain=domain)
+    return ListPublic(
+        list_type=list_type, day=today, snapshot_id=served.snapshot_id, total=len(entries),
+        entries=[ListEntryPublic(**asdict(e)) for e in entries[offset : offset + limit]],
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Request and response models, split by role: ``…Create`` in, ``…Public`` / ``…Reviewer`` out."""

@@ -1,0 +1,84 @@
+"""A subject's grade, its explanation and (for reviewers) the records behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ExplanationPublic", "GradePublic", "ReasonPublic", "RecordsReviewer", "RegradeResult"]
+
+
+class GradePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"uscc": "91350200776049653A", "grade": "C", "score": 612.4, "pd": 0.21,
+                 "source": "gbm", "overrides": ["O04"], "as_of": "2026-09-30",
+                 "policy_version": "2026.1", "model_version": "credit-grade/3",
+                 "snapshot_id": "20260930-20261001T020000-1a2b3c", "regraded_at": None,
+                 "name": "甲便利店", "legal_rep_name": "张*"}
+            ]
+        }
+    )  # fmt: skip
+    uscc: str
+    name: str
+    legal_rep_name: str | None = Field(description="Masked: surname only.")
+    grade: str = Field(description="A 信用风险低, B 一般, C 较高, D 高")
+    score: float
+    pd: float | None = Field(
+        description="Calibrated probability of an adverse outcome in 12 months"
+    )
+    source: str = Field(description="The authoritative scorer: rules, scorecard or gbm")
+    overrides: list[str] = Field(description="Codes of the hard overrides applied (O01…)")
+    as_of: dt.date
+    policy_version: str
+    model_version: str
+    snapshot_id: str
+    regraded_at: dt.datetime | None = Field(
+        description="Set when the subject was re-graded after the snapshot (a decision, a request)"
+    )
+
+
+class ReasonPublic(BaseModel):
+    code: str
+    feature: str
+    text_zh: str
+    text_en: str
+    value: Any
+    contribution: float
+    record_ids: list[str]
+
+
+class ExplanationPublic(BaseModel):
+    uscc: str
+    as_of: dt.date
+    grade: str
+    source: str
+    score: float
+    pd: float | None
+    overrides: list[ReasonPublic]
+    reasons: list[ReasonPublic] = Field(description="Top adverse reasons, largest first")
+    positives: list[ReasonPublic]
+    second_opinion: dict[str, str] = Field(description="The other scorers' grades")
+    disagreement: bool = Field(description="A second opinion is more than one grade away")
+    policy_version: str
+    model_version: str
+    snapshot_id: str
+    regraded_at: dt.datetime | None
+
+
+class RecordsReviewer(BaseModel):
+    """Everything the store holds on a subject, personal data in the clear: reviewers only."""
+
+    uscc: str
+    subject: dict[str, Any]
+    records: dict[str, list[dict[str, Any]]] = Field(description="By table, newest first")
+    events: list[dict[str, Any]] = Field(description="Lifecycle events of those records")
+
+
+class RegradeResult(BaseModel):
+    uscc: str
+    before: GradePublic
+    after: GradePublic

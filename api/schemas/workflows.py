@@ -1,0 +1,131 @@
+"""Objections and repair applications: filed by anyone, decided by reviewers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Uscc
+from api.schemas.subjects import GradePublic
+
+__all__ = [
+    "FailedCheck",
+    "ObjectionCreate",
+    "ObjectionDecided",
+    "ObjectionDecision",
+    "ObjectionPublic",
+    "ObjectionReviewer",
+    "RepairCreate",
+    "RepairDecided",
+    "RepairDecision",
+    "RepairPublic",
+    "RepairReviewer",
+]
+
+RecordTable = Literal[
+    "licences", "penalties", "commitments", "complaints", "inspections", "list_entries"
+]
+_Text = Field(min_length=1, max_length=2000)
+_Who = Field(min_length=1, max_length=128)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ObjectionCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"uscc": "91350200776049653A", "record_table": "penalties",
+                                         "record_id": "CF1", "reason": "处罚已被撤销",
+                                         "filed_by": "甲便利店"}]}
+    )  # fmt: skip
+    uscc: Uscc
+    record_table: RecordTable
+    record_id: str = Field(min_length=1, max_length=64)
+    reason: str = _Text
+    filed_by: str = _Who
+
+
+class ObjectionDecision(_Input):
+    upheld: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class ObjectionPublic(BaseModel):
+    id: int
+    uscc: str
+    record_table: str
+    record_id: str
+    status: Literal["pending", "upheld", "rejected"]
+    filed_by: str = Field(description="Masked unless you are a reviewer")
+    filed_on: dt.date
+    flag_due: dt.date
+    decide_due: dt.date
+    decided_on: dt.date | None
+    grade_before: str | None
+    grade_after: str | None
+
+
+class ObjectionReviewer(ObjectionPublic):
+    reason: str
+    decided_by: str | None
+    decision_note: str | None
+
+
+class RepairCreate(_Input):
+    uscc: Uscc
+    record_table: RecordTable
+    record_id: str = Field(min_length=1, max_length=64)
+    applicant: str = _Who
+    fine_paid: bool = False
+    behaviour_corrected: bool = False
+    commitment_signed: bool = False
+
+
+class RepairDecision(_Input):
+    approve: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class FailedCheck(BaseModel):
+    code: str
+    reason: str
+
+
+class RepairPublic(BaseModel):
+    id: int
+    uscc: str
+    record_table: str
+    record_id: str
+    status: Literal["pending", "ineligible", "approved", "refused"]
+    failed_checks: list[FailedCheck] = Field(description="Why an ineligible application fails")
+    applicant: str = Field(description="Masked unless you are a reviewer")
+    applied_on: dt.date
+    decide_due: dt.date
+    decided_on: dt.date | None
+    grade_before: str | None
+    grade_after: str | None
+
+
+class RepairReviewer(RepairPublic):
+    fine_paid: bool
+    behaviour_corrected: bool
+    commitment_signed: bool
+    decided_by: str | None
+    decision_note: str | None
+
+
+class ObjectionDecided(BaseModel):
+    """The decided objection, the grades before and after its re-grade, and the grade served."""
+
+    objection: ObjectionReviewer
+    served: GradePublic
+
+
+class RepairDecided(BaseModel):
+    """The decided application, the grades before and after its re-grade, and the grade served."""
+
+    repair: RepairReviewer
+    served: GradePublic

@@ -1,0 +1,101 @@
+"""What the service holds while it runs: the snapshot, the workflow database, the keys, the
+store, and the background loop that picks up new snapshots and other workers' re-grades."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import duckdb
+from sqlalchemy import Engine
+
+from api.auth import KeyRing
+from api.errors import StoreBusy
+from api.settings import Settings
+from credit_scoring.errors import CreditScoringError
+from credit_scoring.records.store import Store
+from credit_scoring.snapshots import SnapshotHolder, load_regrades
+from credit_scoring.workflows import Workspace, connect
+
+__all__ = ["Services", "StoreAccess"]
+
+log = logging.getLogger("credit_scoring.api")
+
+
+class StoreAccess:
+    """The DuckDB records store, opened per operation and closed after it.
+
+    DuckDB lets one process write a file, or many read it, not both. The service holds no
+    connection between requests, so batch jobs (ingest, publish) can open the store between
+    them; inside the service one lock serialises the openings (DuckDB also refuses two
+    configurations of one file in one process). If another process holds the file, the request
+    fails with 503 and Retry-After instead of waiting.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def open(self, *, write: bool) -> Iterator[Store]:
+        with self._lock:
+            try:
+                store = Store(self.path, read_only=not write)
+            except duckdb.IOException as error:
+                raise StoreBusy(f"the records store is busy ({error}); retry shortly") from None
+            try:
+                yield store
+            finally:
+                store.close()
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    holder: SnapshotHolder
+    keys: KeyRing
+    store: StoreAccess
+
+    @classmethod
+    def start(cls, settings: Settings) -> Services:
+        engine = connect(settings.workflow_db_url)
+        holder = SnapshotHolder(settings.snapshot_dir, verify=settings.verify_snapshots)
+        services = cls(settings, engine, holder, KeyRing(engine, settings.key_cache_seconds),
+                       StoreAccess(str(settings.db_path)))  # fmt: skip
+        services.poll()
+        return services
+
+    def today(self) -> dt.date:
+        return self.settings.today or dt.date.today()
+
+    def poll(self) -> None:
+        """Serve a newly published snapshot and re-grades made by other workers; reload keys."""
+        self.keys.refresh_if_stale()
+        try:
+            self.holder.refresh()
+        except CreditScoringError as error:  # a damaged snapshot: keep serving the old one
+            log.error("snapshot not loaded: %s", error)
+        self.holder.add_regrades(load_regrades(self.engine, after_id=self.holder.last_regrade_id))
+
+    async def poll_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.poll_seconds)
+            try:
+                await asyncio.to_thread(self.poll)
+            except Exception:  # the loop must outlive a database hiccup
+                log.exception("polling for snapshots and re-grades failed")
+
+    @contextlib.contextmanager
+    def workspace(self, *, write: bool) -> Iterator[Workspace]:
+        """A workflow workspace: over a writable store to file and decide, else read-only."""
+        with self.store.open(write=write) as store:
+            yield Workspace(self.engine, store, self.settings.mlruns)
+
+    def close(self) -> None:
+        self.engine.dispose()

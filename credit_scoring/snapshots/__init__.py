@@ -1,0 +1,36 @@
+"""Published snapshots: grades, reasons and standing records as immutable Parquet, served whole."""
+
+from credit_scoring.snapshots.build import SnapshotTables, build_snapshot, public_subjects, publish
+from credit_scoring.snapshots.overlay import Regraded, load_regrades, regrade_subject, save_regrade
+from credit_scoring.snapshots.publish import (
+    Manifest,
+    SnapshotNotFound,
+    current_snapshot_id,
+    publish_snapshot,
+    read_manifest,
+)
+from credit_scoring.snapshots.serving import Served, ServedGrade, Snapshot, SnapshotHolder
+from credit_scoring.snapshots.standing import STANDING_COLUMNS, in_force, standing_records
+
+__all__ = [
+    "STANDING_COLUMNS",
+    "Manifest",
+    "Regraded",
+    "Served",
+    "ServedGrade",
+    "Snapshot",
+    "SnapshotHolder",
+    "SnapshotNotFound",
+    "SnapshotTables",
+    "build_snapshot",
+    "current_snapshot_id",
+    "in_force",
+    "load_regrades",
+    "public_subjects",
+    "publish",
+    "publish_snapshot",
+    "read_manifest",
+    "regrade_subject",
+    "save_regrade",
+    "standing_records",
+]

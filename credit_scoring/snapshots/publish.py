@@ -1,0 +1,170 @@
+"""Publishing a snapshot: an immutable directory of Parquet tables and a manifest, made current
+by replacing one pointer file.
+
+Layout under the snapshot root::
+
+    CURRENT                       the id of the current snapshot (one line)
+    20260930-20261201T152000-1a2b/
+        manifest.json             id, dates, versions, and each table's file, rows and SHA-256
+        grades.parquet            GRADE_COLUMNS, one row per subject, sorted by USCC
+        explanations.parquet      EXPLANATION_COLUMNS, same rows, same order
+        subjects.parquet          the subject's public face (personal data already masked)
+        standing.parquet          STANDING_COLUMNS: the records in force, with their windows
+
+Why this is crash-safe: the tables are written into a hidden temporary directory, each file and
+the directory fsynced, and only then renamed into place (a rename within one file system is
+atomic); the pointer is written beside ``CURRENT`` and ``os.replace``-d over it. A crash at any
+moment leaves ``CURRENT`` naming either the old complete snapshot or the new complete one, never
+a half-written directory. Readers that follow ``CURRENT`` never see a partial snapshot either.
+Snapshots are never modified after publication; further tables (inspection plans) are just more
+entries in ``tables``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict
+
+from credit_scoring.errors import CreditScoringError
+
+__all__ = [
+    "POINTER",
+    "Manifest",
+    "SnapshotNotFound",
+    "TableFile",
+    "current_snapshot_id",
+    "manifest_summary",
+    "publish_snapshot",
+    "read_manifest",
+]
+
+POINTER = "CURRENT"
+FORMAT_VERSION = 1
+
+
+class SnapshotNotFound(CreditScoringError):
+    """No snapshot has been published under that root, or its files are damaged."""
+
+    http_status = 503
+
+
+class TableFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    file: str
+    rows: int
+    sha256: str
+
+
+class Manifest(BaseModel):
+    """What a snapshot holds and what it was computed from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    format_version: int
+    snapshot_id: str
+    as_of: dt.date
+    created_at: dt.datetime  # UTC, when the snapshot was published
+    store_read_at: dt.datetime  # UTC, when its computation read the store
+    policy_version: str
+    model_version: str
+    subjects: int
+    tables: dict[str, TableFile]
+
+
+def publish_snapshot(
+    root: Path,
+    tables: Mapping[str, pd.DataFrame | pa.Table],
+    *,
+    as_of: dt.date,
+    store_read_at: dt.datetime,
+    policy_version: str,
+    model_version: str,
+) -> Manifest:
+    """Write ``tables`` as a new immutable snapshot under ``root`` and make it current."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    snapshot_id = f"{as_of:%Y%m%d}-{created:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    staging = root / f".tmp-{snapshot_id}"
+    staging.mkdir()
+    files = {
+        name: _write_table(frame, staging / f"{name}.parquet") for name, frame in tables.items()
+    }
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, snapshot_id=snapshot_id, as_of=as_of, created_at=created,
+        store_read_at=store_read_at, policy_version=policy_version, model_version=model_version,
+        subjects=len(tables["grades"]) if "grades" in tables else 0, tables=files,
+    )  # fmt: skip
+    _write_synced(staging / "manifest.json", manifest.model_dump_json(indent=2).encode())
+    _fsync_dir(staging)
+    staging.rename(root / snapshot_id)
+    _fsync_dir(root)
+    _write_synced(root / f"{POINTER}.tmp", f"{snapshot_id}\n".encode())
+    os.replace(root / f"{POINTER}.tmp", root / POINTER)
+    _fsync_dir(root)
+    return manifest
+
+
+def current_snapshot_id(root: Path) -> str | None:
+    """The id ``CURRENT`` names, or None before the first publication."""
+    try:
+        return (Path(root) / POINTER).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def read_manifest(directory: Path) -> Manifest:
+    path = Path(directory) / "manifest.json"
+    try:
+        return Manifest.model_validate_json(path.read_bytes())
+    except (FileNotFoundError, ValueError) as error:
+        raise SnapshotNotFound(f"{path}: no readable manifest ({error})") from None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_table(frame: pd.DataFrame | pa.Table, path: Path) -> TableFile:
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    pq.write_table(table, path, row_group_size=65_536)
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return TableFile(file=path.name, rows=len(frame), sha256=file_sha256(path))
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    # A rename is durable only once the directory holding it is synced (POSIX).
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def manifest_summary(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as plain JSON-ready values (for the CLI's ``--json``)."""
+    return json.loads(manifest.model_dump_json())

@@ -1,0 +1,144 @@
+"""A small synthetic city published as a snapshot, and the service over it with a key per role.
+
+The service runs for real: ``TestClient`` drives the ASGI app with its lifespan. Every module
+gets its own copy of the store and a fresh workflow database, on SQLite and — when
+``CREDIT_SCORING_TEST_POSTGRES_URL`` names a server (CI starts one in ``.ci/run``) — on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+from api import Settings, create_app
+from credit_scoring.records.ingestion import ingest_directory
+from credit_scoring.records.store import Store
+from credit_scoring.snapshots import current_snapshot_id, publish
+from credit_scoring.synth import generate_city
+from credit_scoring.workflows import connect
+from credit_scoring.workflows.database import Base
+from credit_scoring.workflows.keys import ROLES, create_key
+
+AS_OF = dt.date(2026, 9, 30)  # the city's last day: the snapshot's date
+TODAY = dt.date(2026, 10, 9)  # the service's pinned date (a Friday)
+POSTGRES_URL = os.environ.get("CREDIT_SCORING_TEST_POSTGRES_URL")
+
+
+@dataclass
+class Service:
+    client: TestClient
+    keys: dict[str, str]  # role → API key
+    settings: Settings
+    folder: Path
+
+    def headers(self, role: str | None) -> dict[str, str]:
+        return {"X-API-Key": self.keys[role]} if role else {}
+
+    def get(self, path: str, role: str | None = None, **kwargs):
+        return self.client.get(path, headers=self.headers(role), **kwargs)
+
+    def post(self, path: str, role: str | None = None, **kwargs):
+        return self.client.post(path, headers=self.headers(role), **kwargs)
+
+    @property
+    def served(self):
+        return self.client.app.state.services.holder.state
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory) -> Path:
+    """The city's store and its published snapshot, made once; modules copy them."""
+    folder = tmp_path_factory.mktemp("api-city")
+    made = generate_city(folder / "files", n_subjects=600, seed=5, end=AS_OF)
+    with Store(folder / "credit.duckdb") as store:
+        ingest_directory(store, made.out_dir)
+    with Store(folder / "credit.duckdb", read_only=True) as store:
+        publish(store, folder / "snapshots", as_of=AS_OF, tracking_root=folder / "mlruns")
+    return folder
+
+
+def _fresh_database(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'workflow.db'}"
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL: set CREDIT_SCORING_TEST_POSTGRES_URL (.ci/run does)")
+    engine = create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)  # a fresh schema per module; DROP passes the audit trigger
+    engine.dispose()
+    return POSTGRES_URL
+
+
+def start_service(folder: Path, url: str, **overrides) -> tuple[TestClient, Settings]:
+    # The background poll is slowed to an hour: tests swap snapshots by calling poll() themselves.
+    values = {
+        "db_path": folder / "credit.duckdb", "workflow_db_url": url,
+        "snapshot_dir": folder / "snapshots", "mlruns": folder / "mlruns", "today": TODAY,
+        "key_cache_seconds": 0, "poll_seconds": 3600,
+        "public_base_url": "https://credit.example.gov.cn",
+    }  # fmt: skip
+    settings = Settings(**{**values, **overrides})
+    return TestClient(create_app(settings)), settings
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def service(request, city, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("api-service")
+    shutil.copy(city / "credit.duckdb", folder / "credit.duckdb")
+    shutil.copytree(city / "snapshots", folder / "snapshots")
+    url = _fresh_database(request.param, folder)
+    engine = connect(url)
+    keys = {role: create_key(engine, name=f"test-{role}", role=role, actor="tests")[1]
+            for role in ROLES}  # fmt: skip
+    engine.dispose()
+    client, settings = start_service(folder, url)
+    with client:
+        yield Service(client, keys, settings, folder)
+
+
+@dataclass(frozen=True)
+class Samples:
+    penalised: tuple[str, str]  # (uscc, penalty record id)
+    complained: tuple[str, str]  # (uscc, complaint record id): repairs pass without a period
+    black_listed: tuple[str, str]  # (uscc, black-list entry id): graded D by that entry alone
+    person_led: tuple[str, str, str]  # (uscc, legal rep's name, ID) of an individual business
+
+
+def _snapshot_table(city: Path, name: str):
+    directory = city / "snapshots" / current_snapshot_id(city / "snapshots")
+    return pq.read_table(directory / f"{name}.parquet")
+
+
+@pytest.fixture(scope="session")
+def samples(city) -> Samples:
+    with Store(city / "credit.duckdb", read_only=True) as store:
+
+        def one(sql):
+            rows = store.con.execute(sql).fetchall()
+            return rows[0] if rows else None
+
+        penalised = one("SELECT uscc, record_id FROM penalties ORDER BY record_id LIMIT 1")
+        complained = one("SELECT uscc, record_id FROM complaints ORDER BY record_id LIMIT 1")
+        # The black-listed subject with the most rule points: graded D by the list, not its score.
+        store.con.register("snapshot_grades", _snapshot_table(city, "grades"))
+        black = one(
+            """SELECT l.uscc, l.record_id FROM list_entries l JOIN snapshot_grades g USING (uscc)
+               WHERE l.list_type = 'black' AND l.removed_date IS NULL AND g.grade = 'D'
+               ORDER BY g.rules_points DESC LIMIT 1"""
+        )
+        person = one(
+            """SELECT uscc, legal_rep_name, legal_rep_id FROM subjects
+               WHERE subject_type = 'individual_business' AND legal_rep_id IS NOT NULL
+                 AND length(legal_rep_name) >= 2
+               ORDER BY uscc LIMIT 1"""
+        )
+    assert penalised and complained and black and person, "the test city lacks a sample"
+    return Samples(penalised, complained, black, person)

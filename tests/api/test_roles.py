@@ -1,0 +1,113 @@
+"""Every endpoint × every role gives the expected status: the roles table, tested whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.auth import Role
+from credit_scoring.workflows.keys import ROLES
+
+CALLERS = [None, *[str(r) for r in Role]]  # None: no key at all
+READERS = {"regulator", "reviewer", "analyst", "admin"}
+EVERYONE = set(CALLERS)
+
+# (method, path template, body maker, statuses on success, who may call). {u} is a graded
+# subject; objection and repair ids are made fresh for each call that may succeed.
+ENDPOINTS = [
+    ("GET", "/healthz", None, 200, EVERYONE),
+    ("GET", "/readyz", None, 200, EVERYONE),
+    ("GET", "/v1/subjects/{u}/grade", None, 200, READERS),
+    ("GET", "/v1/subjects/{u}/explanation", None, 200, READERS),
+    ("GET", "/v1/subjects/{u}/records", None, 200, {"reviewer"}),
+    ("POST", "/v1/subjects/{u}/regrade", None, 200, {"reviewer"}),
+    ("POST", "/v1/objections", "objection", 201, EVERYONE),
+    ("GET", "/v1/objections", None, 200, {"regulator", "reviewer"}),
+    ("POST", "/v1/objections/{objection}/decision", "uphold", 200, {"reviewer"}),
+    ("POST", "/v1/repairs", "repair", 201, EVERYONE),
+    ("GET", "/v1/repairs", None, 200, {"regulator", "reviewer"}),
+    ("POST", "/v1/repairs/{repair}/decision", "approve", 200, {"reviewer"}),
+    ("POST", "/v1/credit-checks", "check", 200, {"regulator", "reviewer"}),
+    ("GET", "/public/merchants/{u}", None, 200, EVERYONE),
+    ("GET", "/public/merchants/{u}/qr.png", None, 200, EVERYONE),
+    ("GET", "/public/lists/red", None, 200, EVERYONE),
+    ("GET", "/public/lists/black", None, 200, EVERYONE),
+]
+
+
+def _body(kind, samples):
+    uscc, penalty = samples.penalised
+    complained, complaint = samples.complained
+    return {
+        None: None,
+        "objection": {"uscc": uscc, "record_table": "penalties", "record_id": penalty,
+                      "reason": "记录有误", "filed_by": "甲便利店"},
+        "uphold": {"upheld": False, "note": "事实清楚"},
+        "repair": {"uscc": complained, "record_table": "complaints", "record_id": complaint,
+                   "applicant": "乙餐馆", "behaviour_corrected": True, "commitment_signed": True},
+        "approve": {"approve": False, "note": "材料不全"},
+        "check": {"uscc": uscc, "scenario": "procurement"},
+    }[kind]  # fmt: skip
+
+
+def _pending(service, samples, kind):
+    """A fresh pending objection or (eligible) repair, filed by the public."""
+    if kind == "objection":
+        response = service.post("/v1/objections", json=_body("objection", samples))
+    else:
+        response = service.post("/v1/repairs", json=_body("repair", samples))
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "pending"
+    return response.json()["id"]
+
+
+@pytest.mark.parametrize("method, template, body, success, allowed", ENDPOINTS,
+                         ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS])  # fmt: skip
+@pytest.mark.parametrize("role", CALLERS, ids=[r or "no-key" for r in CALLERS])
+def test_every_endpoint_admits_exactly_its_roles(
+    service, samples, role, method, template, body, success, allowed
+):
+    path = template.format(
+        u=samples.penalised[0],
+        objection=_pending(service, samples, "objection") if "{objection}" in template else "",
+        repair=_pending(service, samples, "repair") if "{repair}" in template else "",
+    )
+    response = service.client.request(
+        method, path, json=_body(body, samples), headers=service.headers(role)
+    )
+    expected = success if role in allowed else 401 if role is None else 403
+    assert response.status_code == expected, response.text
+    if expected in (401, 403):
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_table_covers_every_route_and_every_route_declares_its_roles(service):
+    """A new router (plans) fails here until its endpoints join the table above."""
+    schema = service.client.get("/openapi.json").json()
+    declared = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
+    tested = {(m, _as_schema_path(p)) for m, p, *_ in ENDPOINTS}
+    assert declared == tested
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("x-roles"), f"{method} {path} declares no roles"
+
+
+def _as_schema_path(template):
+    return (
+        template.replace("{u}", "{uscc}")
+        .replace("{objection}", "{objection_id}")
+        .replace("{repair}", "{repair_id}")
+        .replace("/lists/red", "/lists/{list_type}")
+        .replace("/lists/black", "/lists/{list_type}")
+    )
+
+
+def test_an_unknown_or_revoked_key_is_refused_even_where_the_public_may_call(service):
+    response = service.client.get("/healthz", headers={"X-API-Key": "csk_00000000_nope"})
+    assert response.status_code == 401
+    assert response.json()["type"] == "/problems/not-authenticated"
+    forged = service.keys["reviewer"][:-2] + "xx"
+    assert service.client.get("/healthz", headers={"X-API-Key": forged}).status_code == 401
+
+
+def test_the_api_roles_are_the_roles_keys_can_have():
+    assert tuple(str(r) for r in Role) == ROLES
