@@ -16,7 +16,7 @@ from api.schemas.workflows import (
     RepairPublic,
     RepairReviewer,
 )
-from credit_scoring.explain.table import EXPLANATION_COLUMNS, JSON_COLUMNS
+from credit_scoring.explain.explanation import EXPLANATION_COLUMNS, JSON_COLUMNS
 from credit_scoring.records.codes import mask_person_name
 from credit_scoring.snapshots import Served
 from credit_scoring.workflows.database import Objection, RepairApplication

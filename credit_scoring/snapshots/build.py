@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credit_scoring.explain import explain_grades, explanation_table
+from credit_scoring.explain import explain_table
 from credit_scoring.features.catalog import load_catalog
 from credit_scoring.features.engine import build_features
 from credit_scoring.models.grading import load_grading_policy
@@ -54,10 +54,8 @@ def build_snapshot(store: Store, *, as_of: dt.date, tracking_root: Path) -> Snap
     catalog = load_catalog().risk_features()
     features = build_features(store, catalog, as_of=as_of).sort_values("uscc", ignore_index=True)
     grades = grade_table(features, policy, bundle, model_version=model_version)
-    explanations = explanation_table(
-        explain_grades(
-            store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle
-        )
+    explanations = explain_table(
+        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle
     )
     subjects = public_subjects(store, grades["uscc"].tolist())
     tables = {
