@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from api.auth import Caller
+from api.schemas.plans import PlanDetail, PlanItem
 from api.schemas.subjects import GradePublic
 from api.schemas.workflows import (
     FailedCheck,
@@ -19,6 +20,7 @@ from api.schemas.workflows import (
 from credit_scoring.explain.explanation import EXPLANATION_COLUMNS, JSON_COLUMNS
 from credit_scoring.records.codes import mask_person_name
 from credit_scoring.snapshots import Served
+from credit_scoring.supervision import Plan
 from credit_scoring.workflows.database import Objection, RepairApplication
 from credit_scoring.workflows.repairs import CHECKS
 
@@ -29,6 +31,7 @@ __all__ = [
     "masked_name",
     "objection_out",
     "objection_reviewer",
+    "plan_detail",
     "repair_out",
     "repair_reviewer",
 ]
@@ -112,3 +115,16 @@ def repair_out(application: RepairApplication, caller: Caller) -> RepairReviewer
         return full
     shown = full.model_dump(include=set(RepairPublic.model_fields))
     return RepairPublic(**{**shown, "applicant": masked_name(application.applicant, caller)})
+
+
+def plan_detail(plan: Plan) -> PlanDetail:
+    items = plan.items[list(PlanItem.model_fields)].astype(object)
+    rows = items.where(items.notna(), None).to_dict("records")
+    lift = plan.expected_lift
+    return PlanDetail(
+        plan_id=plan.plan_id, as_of=plan.as_of, seed=plan.seed, commitment=plan.commitment,
+        design=plan.design, budget=plan.budget, policy_version=plan.policy_version,
+        grades_version=plan.grades_version, expected_lift=_finite(lift),
+        excluded={str(k): int(v) for k, v in plan.excluded.items()},
+        items=[PlanItem.model_validate(row) for row in rows],
+    )  # fmt: skip

@@ -1,8 +1,8 @@
-"""One router per resource. A new resource (inspection plans) is one module and one line here."""
+"""One router per resource: a new resource is one module and one line here."""
 
 from fastapi import APIRouter
 
-from api.routes import credit_checks, health, objections, public, repairs, subjects
+from api.routes import credit_checks, health, objections, plans, public, repairs, subjects
 
 __all__ = ["ROUTERS"]
 
@@ -13,5 +13,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     objections.router,
     repairs.router,
     credit_checks.router,
+    plans.router,
     public.router,
 )

@@ -29,7 +29,14 @@ from credit_scoring.records.store import Store
 
 MODEL_NAME = "credit-grade"  # the registered model the champion alias lives on
 
-__all__ = ["GRADE_COLUMNS", "MODEL_NAME", "grade_store", "grade_table", "probability_points"]
+__all__ = [
+    "GRADE_COLUMNS",
+    "MODEL_NAME",
+    "champion_scorers",
+    "grade_store",
+    "grade_table",
+    "probability_points",
+]
 
 GRADE_COLUMNS = [
     "uscc", "grade", "score", "pd", "source", "overrides", "score_grade", "policy_version",
@@ -98,11 +105,25 @@ def grade_store(
     catalog: Catalog | None = None,
 ) -> pd.DataFrame:
     """Every subject's grade record as of ``as_of``, with the champion model if there is one."""
-    policy = policy or load_grading_policy()
+    policy, bundle, model_version = champion_scorers(tracking, policy)
     catalog = (catalog or load_catalog()).risk_features()
     features = build_features(store, catalog, as_of=as_of)
+    return grade_table(features, policy, bundle, model_version=model_version)
+
+
+def champion_scorers(
+    tracking: Tracking | None, policy: GradingPolicy | None = None
+) -> tuple[GradingPolicy, ScorerBundle | None, str]:
+    """The grade policy, the champion bundle and its version name to grade with.
+
+    Without a champion (nothing trained yet) only the rule scorecard can grade, so the policy
+    is made rule-authoritative rather than failing; the version is then ``"none"``.
+    """
+    policy = policy or load_grading_policy()
     champion = tracking.champion(MODEL_NAME) if tracking is not None else None
     if champion is None:
-        return grade_table(features, policy)
+        if policy.authoritative != "rules":
+            policy = policy.model_copy(update={"authoritative": "rules"})
+        return policy, None, "none"
     version, bundle = champion
-    return grade_table(features, policy, bundle, model_version=f"{MODEL_NAME}/{version}")
+    return policy, bundle, f"{MODEL_NAME}/{version}"

@@ -78,6 +78,9 @@ class RunLog:
         return str(info.model_uri)
 
 
+_LOADED: dict[str, Any] = {}  # the run that logged a registered model -> the model
+
+
 class Tracking:
     """A tracking store under ``root`` (default ``mlruns/``)."""
 
@@ -115,10 +118,16 @@ class Tracking:
     def champion(self, name: str) -> tuple[str, Any] | None:
         """The version holding the champion alias and its loaded model, or None."""
         try:
-            version = self.client.get_model_version_by_alias(name, CHAMPION)
+            found = self.client.get_model_version_by_alias(name, CHAMPION)
         except mlflow.exceptions.MlflowException:
             return None
-        return str(version.version), mlflow.sklearn.load_model(f"models:/{name}@{CHAMPION}")
+        # A registered version never changes: load it once per process, not once per call
+        # (a re-grade after every decision asks for the champion). Keyed by its run, which no
+        # other model shares even when a folder is wiped and a new "version 1" trained.
+        version, run = str(found.version), str(found.run_id)
+        if run not in _LOADED:
+            _LOADED[run] = mlflow.sklearn.load_model(f"models:/{name}/{version}")
+        return version, _LOADED[run]
 
     def crown(self, name: str, version: str) -> None:
         self.client.set_registered_model_alias(name, CHAMPION, version)

@@ -17,8 +17,7 @@ import pyarrow.compute as pc
 from credit_scoring.explain import explain_table
 from credit_scoring.features.catalog import load_catalog
 from credit_scoring.features.engine import build_features
-from credit_scoring.models.grading import load_grading_policy
-from credit_scoring.models.scoring import MODEL_NAME, grade_table
+from credit_scoring.models.scoring import champion_scorers, grade_table
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.records.codes import mask_person_name, mask_resident_id
 from credit_scoring.records.store import Store
@@ -45,12 +44,7 @@ class SnapshotTables:
 def build_snapshot(store: Store, *, as_of: dt.date, tracking_root: Path) -> SnapshotTables:
     """Grade and explain every subject as of ``as_of`` with the champion (rules if none)."""
     read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    champion = Tracking(tracking_root).champion(MODEL_NAME)
-    version, bundle = champion if champion is not None else ("none", None)
-    policy = load_grading_policy()
-    if bundle is None and policy.authoritative != "rules":
-        policy = policy.model_copy(update={"authoritative": "rules"})
-    model_version = f"{MODEL_NAME}/{version}" if bundle is not None else "none"
+    policy, bundle, model_version = champion_scorers(Tracking(tracking_root))
     catalog = load_catalog().risk_features()
     features = build_features(store, catalog, as_of=as_of).sort_values("uscc", ignore_index=True)
     grades = grade_table(features, policy, bundle, model_version=model_version)

@@ -27,6 +27,10 @@ ENDPOINTS = [
     ("GET", "/v1/repairs", None, 200, {"regulator", "reviewer"}),
     ("POST", "/v1/repairs/{repair}/decision", "approve", 200, {"reviewer"}),
     ("POST", "/v1/credit-checks", "check", 200, {"regulator", "reviewer"}),
+    ("POST", "/v1/plans", "plan", 201, {"regulator", "admin"}),
+    ("GET", "/v1/plans", None, 200, READERS),
+    ("GET", "/v1/plans/{plan}", None, 200, READERS),
+    ("POST", "/v1/plans/{plan}/verify", None, 200, READERS),
     ("GET", "/public/merchants/{u}", None, 200, EVERYONE),
     ("GET", "/public/merchants/{u}/qr.png", None, 200, EVERYONE),
     ("GET", "/public/lists/red", None, 200, EVERYONE),
@@ -46,7 +50,20 @@ def _body(kind, samples):
                    "applicant": "乙餐馆", "behaviour_corrected": True, "commitment_signed": True},
         "approve": {"approve": False, "note": "材料不全"},
         "check": {"uscc": uscc, "scenario": "procurement"},
+        "plan": PLAN_REQUEST,
     }[kind]  # fmt: skip
+
+
+PLAN_REQUEST = {"as_of": "2026-09-30", "rate": 0.1, "seed": 7}
+
+
+def _plan(service):
+    """A stored plan, drawn once per service by a regulator."""
+    if not hasattr(service, "plan_id"):
+        response = service.post("/v1/plans", "regulator", json=PLAN_REQUEST)
+        assert response.status_code == 201, response.text
+        service.plan_id = response.json()["plan_id"]
+    return service.plan_id
 
 
 def _pending(service, samples, kind):
@@ -70,6 +87,7 @@ def test_every_endpoint_admits_exactly_its_roles(
         u=samples.penalised[0],
         objection=_pending(service, samples, "objection") if "{objection}" in template else "",
         repair=_pending(service, samples, "repair") if "{repair}" in template else "",
+        plan=_plan(service) if "{plan}" in template else "",
     )
     response = service.client.request(
         method, path, json=_body(body, samples), headers=service.headers(role)
@@ -96,6 +114,7 @@ def _as_schema_path(template):
         template.replace("{u}", "{uscc}")
         .replace("{objection}", "{objection_id}")
         .replace("{repair}", "{repair_id}")
+        .replace("{plan}", "{plan_id}")
         .replace("/lists/red", "/lists/{list_type}")
         .replace("/lists/black", "/lists/{list_type}")
     )

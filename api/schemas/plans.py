@@ -1,0 +1,86 @@
+"""Inspection plans (双随机): the request that draws one, and what a plan looks like when read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["PlanCreate", "PlanDetail", "PlanItem", "PlanSummary", "PlanVerification"]
+
+_Code = Field(min_length=1, max_length=64)
+
+
+class PlanCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"as_of": "2026-09-30", "rate": 0.1, "seed": 20261001,
+                                         "design": "stratified"}]},
+    )  # fmt: skip
+    as_of: dt.date
+    seed: int = Field(ge=0, le=2**63 - 1)
+    budget: int | None = Field(default=None, ge=1, le=10_000_000)
+    rate: float | None = Field(default=None, gt=0, le=1)
+    department: str | None = Field(default=None, min_length=1, max_length=128)
+    regions: list[str] = Field(default_factory=list, max_length=100)
+    domains: list[str] = Field(default_factory=list, max_length=100)
+    design: Literal["stratified", "pps"] | None = None
+
+    @model_validator(mode="after")
+    def _budget_or_rate(self) -> PlanCreate:
+        if self.budget is not None and self.rate is not None:
+            raise ValueError("give a budget or a rate, not both")
+        return self
+
+
+class PlanSummary(BaseModel):
+    plan_id: str
+    created_at: str
+    as_of: str
+    seed: int
+    commitment: str
+    design: str
+    budget: int
+    policy_version: str
+    inspections: int
+    pending: int
+
+
+class PlanItem(BaseModel):
+    uscc: str
+    name: str | None
+    grade: str
+    stratum: str
+    department: str | None
+    region_code: str | None
+    inclusion_prob: float
+    random_sample: bool
+    exploration: bool
+    inspectors: str | None  # ids, ";"-separated; empty while assignment is pending
+    assignment: str
+
+
+class PlanDetail(BaseModel):
+    plan_id: str
+    as_of: dt.date
+    seed: int
+    commitment: str
+    design: str
+    budget: int
+    policy_version: str
+    grades_version: str
+    expected_lift: float | None  # by the model's own probabilities; None without them
+    excluded: dict[str, int]  # eligible subjects left out, by reason
+    items: list[PlanItem]
+
+
+class PlanVerification(BaseModel):
+    plan_id: str
+    ok: bool
+    commitment_matches: bool
+    draw_matches: bool
+    assignment_matches: bool
+    recomputed_commitment: str
+    problems: list[str]
