@@ -51,9 +51,8 @@ def single(db: Path, mlruns: Path, n: int) -> dict[str, Any]:
 
     store, catalog, policy, bundle = _load(db, mlruns)
     registered = "registered_date IS NULL OR registered_date <= ?"  # existing on AS_OF
-    subjects = [
-        u for (u,) in store.con.execute(f"SELECT uscc FROM subjects WHERE {registered}", [AS_OF])
-    ]
+    found = store.con.execute(f"SELECT uscc FROM subjects WHERE {registered}", [AS_OF])
+    subjects = [u for (u,) in found.fetchall()]
     chosen = np.random.default_rng(0).choice(subjects, n + 20, replace=False)
     latencies = []
     for i, uscc in enumerate(chosen):

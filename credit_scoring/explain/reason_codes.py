@@ -14,10 +14,9 @@ one is more than a grade away.
 
 One builder, :func:`explain_table`, serves a million subjects and one alike: contributions and
 their ranking are whole-matrix numpy, the records behind the reasons come from one query per
-source (or, for the on-demand path, from the rows the features were computed from), and each
-reason's JSON is assembled from fragments cached per (feature, value), since most subjects share
-their values. :func:`explain_grades` and :func:`explain_subject` read that table back as
-:class:`Explanation` objects.
+source (or, for the on-demand path, from the rows the features were computed from), and the
+reasons' JSON is assembled a column of rows at a time (:mod:`._texts`). :func:`explain_grades`
+and :func:`explain_subject` read that table back as :class:`Explanation` objects.
 """
 
 from __future__ import annotations

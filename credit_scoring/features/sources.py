@@ -21,7 +21,7 @@ import datetime as dt
 from credit_scoring.features.publicity import TIERS, PublicityPolicy
 from credit_scoring.records.store import quote
 
-__all__ = ["source_sql", "sql_date", "sql_text", "tier_expression"]
+__all__ = ["regimes_sql", "source_sql", "sql_date", "sql_text", "tier_expression"]
 
 
 def sql_date(day: dt.date) -> str:
@@ -62,7 +62,8 @@ def tier_expression(policy: PublicityPolicy) -> str:
     return f"greatest(CASE severity {severity} END, coalesce({type_rank}, 0))"
 
 
-def _regimes_sql(policy: PublicityPolicy) -> str:
+def regimes_sql(policy: PublicityPolicy) -> str:
+    """One row per regime and tier: the maximum months a penalty of that tier stays published."""
     rows = [
         f"({sql_date(r.effective_from)}, {sql_date(r.effective_to or dt.date(9999, 12, 31))}, "
         f"{i}, {r.periods[tier].max_months})"  # type: ignore[index]
@@ -79,7 +80,7 @@ def _inside_publicity(relation: str, as_of: dt.date, policy: PublicityPolicy) ->
     tiers = "['" + "', '".join(TIERS) + "']"
     return f"""SELECT p.*, {tiers}[p.tier_rank + 1] AS tier FROM (
             SELECT r.*, {tier_expression(policy)} AS tier_rank FROM ({relation}) r) p
-        JOIN {_regimes_sql(policy)}
+        JOIN {regimes_sql(policy)}
           ON greatest(p.decision_date, {sql_date(first)}) BETWEEN regime.starts AND regime.ends
          AND regime.tier_rank = p.tier_rank
         WHERE {sql_date(as_of)} < p.decision_date + to_months(regime.max_months)"""

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from credit_scoring.features.publicity import TIERS, PublicityPolicy, load_publicity_policy
-from credit_scoring.features.sources import sql_date, sql_text, tier_expression
+from credit_scoring.features.sources import regimes_sql, sql_date, sql_text, tier_expression
 from credit_scoring.records.store import Store
 
 __all__ = ["PUBLIC_LISTS", "STANDING_COLUMNS", "in_force", "standing_records"]
@@ -80,17 +80,6 @@ def _only(subjects: Iterable[str] | None) -> str:
     return f"AND uscc IN ({listed})"
 
 
-def _regimes(policy: PublicityPolicy) -> str:
-    # One row per regime and tier: the maximum months a penalty of that tier stays published.
-    rows = [
-        f"({sql_date(r.effective_from)}, {sql_date(r.effective_to or dt.date(9999, 12, 31))}, "
-        f"{i}, {r.periods[tier].max_months})"  # type: ignore[index]
-        for r in policy.regimes
-        for i, tier in enumerate(TIERS)
-    ]
-    return f"(VALUES {', '.join(rows)}) AS regime(starts, ends, tier_rank, max_months)"
-
-
 def _penalties(policy: PublicityPolicy, only: str) -> str:
     # The regime is the one in force on the decision date (decisions older than the first fall
     # under the first), as the features count them.
@@ -107,7 +96,7 @@ def _penalties(policy: PublicityPolicy, only: str) -> str:
                    true AS public
             FROM (SELECT *, {tier_expression(policy)} AS tier_rank FROM penalties
                   WHERE true {only}) p
-            JOIN {_regimes(policy)}
+            JOIN {regimes_sql(policy)}
               ON greatest(p.decision_date, {first}) BETWEEN regime.starts AND regime.ends
              AND regime.tier_rank = p.tier_rank"""
 
