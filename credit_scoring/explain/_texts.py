@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.features.catalog import Catalog, Feature
+from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.grading import GradingPolicy
 
 __all__ = ["ReasonTexts"]
@@ -28,7 +29,7 @@ _NO_EVIDENCE = ("无足以评为A级的守信记录", "no record showing complia
 class ReasonTexts:
     """The JSON lists of reasons of the rows of one feature table."""
 
-    def __init__(self, catalog: Catalog, policy: GradingPolicy, features: pd.DataFrame) -> None:
+    def __init__(self, catalog: Catalog, policy: GradingPolicy, features: Columns) -> None:
         self.catalog = catalog
         self.by_code = {o.code: o for o in policy.overrides}
         self.features = features
@@ -104,9 +105,9 @@ class ReasonTexts:
     def _distinct(self, name: str) -> tuple[np.ndarray, list[object]]:
         """The column as codes of its distinct values (-1 for missing), and those values."""
         if name not in self._codes:
-            if name not in self.features.columns:
+            if name not in self.features:
                 self._codes[name] = (np.zeros(0, dtype=int), [])
-            elif len(self.features) < _GROUPED_ROWS:  # a few rows: each its own value
+            elif row_count(self.features) < _GROUPED_ROWS:  # a few rows: each its own value
                 values = [_plain(v) for v in self.features[name].tolist()]
                 self._codes[name] = (np.arange(len(values)), values)
             else:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,30 +32,31 @@ import pandas as pd
 from credit_scoring.errors import SubjectNotFound
 from credit_scoring.explain._texts import NO_RECORDS, ReasonTexts
 from credit_scoring.explain.explanation import (
-    EXPLANATION_COLUMNS,
+    JSON_COLUMNS,
     Explanation,
     explanation_from_row,
 )
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import provenance_of_pairs
-from credit_scoring.features.online import features_of_subjects
+from credit_scoring.features.online import feature_columns, feature_rows
 from credit_scoring.features.publicity import load_publicity_policy
+from credit_scoring.models._checks import Columns
 from credit_scoring.models._conditions import GRADES
 from credit_scoring.models.bundle import ScorerBundle
 from credit_scoring.models.grading import GradingPolicy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard, load_rule_policy
-from credit_scoring.models.scoring import grade_table
+from credit_scoring.models.scoring import grade_columns
 from credit_scoring.records.store import Store
 
-__all__ = ["explain_grades", "explain_subject", "explain_table"]
+__all__ = ["explain_grades", "explain_subject", "explain_table", "explanation_columns"]
 
 Records = Mapping[tuple[str, str], Iterable[str]]  # (uscc, feature) -> record ids, newest first
 
 
 def explain_table(
     store: Store,
-    features: pd.DataFrame,
-    grades: pd.DataFrame,
+    features: Columns,
+    grades: Columns,
     *,
     as_of: dt.date,
     catalog: Catalog,
@@ -69,43 +71,62 @@ def explain_table(
     ``grades``. ``records`` gives the record ids behind each (subject, feature) when the caller
     already has them; otherwise they are read from the store for the pairs the reasons name.
     """
-    contributions = _contributions(features, policy.authoritative, bundle)
-    names = contributions.columns.tolist()
-    values = contributions.to_numpy(dtype=float)
+    columns: dict[str, Any] = explanation_columns(
+        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
+        top_k=top_k, records=records,
+    )  # fmt: skip
+    for name in JSON_COLUMNS:
+        # Plain Python strings: converting a million JSON texts to Arrow strings here cost
+        # more than building them; whoever stores the table converts once.
+        columns[name] = pd.Series(columns[name], dtype=object)
+    return pd.DataFrame(columns)
+
+
+def explanation_columns(
+    store: Store,
+    features: Columns,
+    grades: Columns,
+    *,
+    as_of: dt.date,
+    catalog: Catalog,
+    policy: GradingPolicy,
+    bundle: ScorerBundle | None,
+    top_k: int = 4,
+    records: Records | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`explain_table` as its columns (in order, 1-D arrays), for a few subjects."""
+    names, values = _contributions(features, policy.authoritative, bundle)
     adverse, positive = _top(values, top_k, adverse=True), _top(values, top_k, adverse=False)
-    usccs = features["uscc"].astype(str).to_numpy(dtype=object)
-    overrides = grades["overrides"].astype(str).tolist()
+    usccs = np.asarray(features["uscc"], dtype=object)
+    overrides = [str(codes) for codes in np.asarray(grades["overrides"]).tolist()]
     wanted = _wanted_pairs(usccs, names, adverse, overrides, policy, catalog)
+    found: Columns
     if records is None:
-        found = provenance_of_pairs(store, catalog, wanted, as_of=as_of)
+        found = provenance_of_pairs(store, catalog, pd.DataFrame(wanted), as_of=as_of)
     else:
         found = _given(wanted, records)
     reason_ids, override_ids = _placed(found, adverse.shape)
     texts = ReasonTexts(catalog, policy, features)
     opinions, disagreement = _second_opinions(grades, policy)
-    return pd.DataFrame(
-        {
-            "uscc": usccs,
-            "as_of": as_of,
-            "grade": grades["grade"].astype(str).to_numpy(),
-            "source": grades["source"].astype(str).to_numpy(),
-            "score": grades["score"].to_numpy(dtype=float),
-            "pd": grades["pd"].to_numpy(dtype=float),
-            "policy_version": grades["policy_version"].astype(str).to_numpy(),
-            "model_version": grades["model_version"].astype(str).to_numpy(),
-            "disagreement": disagreement,
-            # Plain Python strings: converting a million JSON texts to Arrow strings here cost
-            # more than building them; whoever stores the table converts once.
-            "overrides": pd.Series(texts.overrides(overrides, override_ids), dtype=object),
-            "reasons": pd.Series(
-                texts.lists("reason", adverse, values, names, reason_ids), dtype=object
-            ),
-            "positives": pd.Series(
-                texts.lists("positive", positive, values, names, None), dtype=object
-            ),
-            "second_opinion": pd.Series(opinions, dtype=object),
-        }
-    )[EXPLANATION_COLUMNS]
+
+    def objects(values: Any) -> np.ndarray:
+        return np.asarray(values, dtype=object)
+
+    return {
+        "uscc": usccs,
+        "as_of": np.full(len(usccs), as_of, dtype=object),
+        "grade": objects(grades["grade"]),
+        "source": objects(grades["source"]),
+        "score": np.asarray(grades["score"], dtype=float),
+        "pd": np.asarray(grades["pd"], dtype=float),
+        "policy_version": objects(grades["policy_version"]),
+        "model_version": objects(grades["model_version"]),
+        "disagreement": disagreement,
+        "overrides": objects(texts.overrides(overrides, override_ids)),
+        "reasons": objects(texts.lists("reason", adverse, values, names, reason_ids)),
+        "positives": objects(texts.lists("positive", positive, values, names, None)),
+        "second_opinion": objects(opinions),
+    }
 
 
 def explain_grades(
@@ -139,33 +160,33 @@ def explain_subject(
     top_k: int = 4,
 ) -> Explanation:
     """Grade and explain one subject from the store on demand; equals the batch result."""
-    features, counted = features_of_subjects(
+    rows, counted = feature_rows(
         store, catalog, as_of=as_of, subjects=[uscc], policy=load_publicity_policy()
     )
-    if features.empty:
+    if not rows:
         raise SubjectNotFound(f"no subject {uscc} registered by {as_of}")
-    grades = grade_table(features, policy, bundle, model_version=model_version)
+    features = feature_columns(rows, catalog)  # no DataFrame: its overhead is most of one row
+    grades = grade_columns(features, policy, bundle, model_version=model_version)
     records = {(uscc, name): ids for name, ids in counted.get(uscc, {}).items() if ids}
-    table = explain_table(
+    columns = explanation_columns(
         store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
         top_k=top_k, records=records,
     )  # fmt: skip
-    return explanation_from_row(table.iloc[0])
+    return explanation_from_row({name: values[0] for name, values in columns.items()})
 
 
 def _contributions(
-    features: pd.DataFrame, source: str, bundle: ScorerBundle | None
-) -> pd.DataFrame:
-    """Per feature, how much it pushed each row towards an adverse outcome (positive: adverse)."""
+    features: Columns, source: str, bundle: ScorerBundle | None
+) -> tuple[list[str], np.ndarray]:
+    """Per feature, how much it pushed each row towards an adverse outcome (positive: adverse):
+    the features' names and a row-by-feature array."""
     if source == "rules" or bundle is None:
         rules = bundle.rules_ if bundle is not None else RuleScorecard()
-        by_rule = -rules.contributions(features)  # points deducted are adverse
-        policy = load_rule_policy()
-        return by_rule.rename(columns={r.code: r.feature for r in policy.rules})
-    X = features[bundle.features_]
-    if source == "scorecard":
-        return bundle.scorecard_.contributions(X)  # points lost below each characteristic's best
-    return bundle.gbm_.contributions(X)
+        by_rule = -rules.contribution_values(features)  # points deducted are adverse
+        return [r.feature for r in load_rule_policy().rules], by_rule
+    scorer = bundle.scorecard_ if source == "scorecard" else bundle.gbm_
+    # Scorecard: points lost below each characteristic's best; GBM: TreeSHAP log-odds.
+    return list(scorer.feature_names_in_), scorer.contribution_values(features)
 
 
 def _top(values: np.ndarray, k: int, *, adverse: bool) -> np.ndarray:
@@ -184,7 +205,7 @@ def _wanted_pairs(
     overrides: list[str],
     policy: GradingPolicy,
     catalog: Catalog,
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """The (subject, feature) pairs whose records the explanations show, keyed by row and
     slot: the reason's rank, or -1 for an override."""
     rows, ranks = np.nonzero(adverse >= 0)
@@ -199,37 +220,36 @@ def _wanted_pairs(
     ]
     applied = list(dict.fromkeys(applied))  # two overrides on one feature share its records
     override_rows = np.asarray([row for row, _ in applied], dtype=int)
-    wanted = pd.DataFrame(
-        {
-            "row": np.concatenate([rows, override_rows]),
-            "slot": np.concatenate([ranks, np.full(len(applied), -1)]),
-            "uscc": np.concatenate([usccs[rows], usccs[override_rows]]),
-            "feature": np.concatenate([features, [name for _, name in applied]]),
-        }
-    )
+    wanted = {
+        "row": np.concatenate([rows, override_rows]),
+        "slot": np.concatenate([ranks, np.full(len(applied), -1)]),
+        "uscc": np.concatenate([usccs[rows], usccs[override_rows]]),
+        "feature": np.concatenate([features, [name for _, name in applied]]),
+    }
     known = {f.name for f in catalog}
-    return wanted[np.fromiter((n in known for n in wanted["feature"]), bool, len(wanted))]
+    kept = np.fromiter((n in known for n in wanted["feature"]), bool, len(wanted["feature"]))
+    return {column: values[kept] for column, values in wanted.items()}
 
 
-def _given(wanted: pd.DataFrame, records: Records) -> pd.DataFrame:
+def _given(wanted: Mapping[str, np.ndarray], records: Records) -> dict[str, np.ndarray]:
     """The wanted pairs' record ids from ``records``, as :func:`provenance_of_pairs` gives them."""
     ids = [
         json.dumps(list(records.get((uscc, feature), ())))
         for uscc, feature in zip(wanted["uscc"], wanted["feature"], strict=True)
     ]
-    return wanted.assign(record_ids=ids)
+    return {**wanted, "record_ids": np.asarray(ids, dtype=object)}
 
 
 def _placed(
-    found: pd.DataFrame, shape: tuple[int, int]
+    found: Columns, shape: tuple[int, int]
 ) -> tuple[np.ndarray, dict[tuple[int, str], str]]:
     """Record ids (JSON) per row and reason rank, and per (row, feature) of an override."""
     reason_ids = np.full(shape, NO_RECORDS, dtype=object)
-    rows, slots = found["row"].to_numpy(dtype=int), found["slot"].to_numpy(dtype=int)
-    ids = found["record_ids"].to_numpy(dtype=object)
+    rows, slots = np.asarray(found["row"], dtype=int), np.asarray(found["slot"], dtype=int)
+    ids = np.asarray(found["record_ids"], dtype=object)
     ranked = slots >= 0
     reason_ids[rows[ranked], slots[ranked]] = ids[ranked]
-    features = found["feature"].to_numpy(dtype=object)
+    features = np.asarray(found["feature"], dtype=object)
     override_ids = {
         (int(row), str(name)): str(text)
         for row, name, text in zip(rows[~ranked], features[~ranked], ids[~ranked], strict=True)
@@ -237,21 +257,21 @@ def _placed(
     return reason_ids, override_ids
 
 
-def _second_opinions(grades: pd.DataFrame, policy: GradingPolicy) -> tuple[list[str], np.ndarray]:
+def _second_opinions(grades: Columns, policy: GradingPolicy) -> tuple[list[str], np.ndarray]:
     """The other scorers' grades as JSON, and whether one is more than a grade from the grade.
 
     They come from the grade records themselves (rule grade, scorecard and GBM probabilities),
     so nothing is scored twice.
     """
-    opinions = {"rules": grades["rules_grade"].astype(str).to_numpy()}
+    opinions = {"rules": np.asarray(grades["rules_grade"], dtype=object)}
     for name in ("scorecard", "gbm"):
-        probability = grades[f"{name}_pd"].to_numpy(dtype=float)
+        probability = np.asarray(grades[f"{name}_pd"], dtype=float)
         if not np.isnan(probability).all():  # scored only with a trained bundle
             opinions[name] = grade_by_probability(probability, policy)
     others = [n for n in opinions if n != policy.authoritative]
     rank = {g: i for i, g in enumerate(GRADES)}
-    final = np.asarray([rank[g] for g in grades["grade"].astype(str)], dtype=int)
-    far = np.zeros(len(grades), dtype=bool)
+    final = np.asarray([rank[g] for g in np.asarray(grades["grade"]).tolist()], dtype=int)
+    far = np.zeros(len(final), dtype=bool)
     for name in others:
         far |= np.abs(np.asarray([rank[g] for g in opinions[name]], dtype=int) - final) > 1
     cache: dict[tuple[str, ...], str] = {}
@@ -262,5 +282,5 @@ def _second_opinions(grades: pd.DataFrame, policy: GradingPolicy) -> tuple[list[
             text = cache[combination] = json.dumps(dict(zip(others, combination, strict=True)))
         texts.append(text)
     if not others:
-        texts = ["{}"] * len(grades)
+        texts = ["{}"] * len(final)
     return texts, far

@@ -90,6 +90,9 @@ class Text(_Strict):
     en: str = Field(min_length=1)
 
 
+SUM_DECIMALS = 9
+
+
 class Feature(_Strict):
     """One feature: how it is computed at ``as_of`` and how it reads to a reviewer."""
 
@@ -126,6 +129,15 @@ class Feature(_Strict):
                 _check_filter(self.source, key, column, values)
         _check_aggregation(self, columns)
         return self
+
+    @property
+    def rounds_sum(self) -> bool:
+        """Whether the value is a sum of floats, kept to :data:`SUM_DECIMALS` decimals.
+
+        Such a sum differs in its last bits with the order its terms are added in, which neither
+        DuckDB's threads nor the one-subject path share; rounded, it is the same however computed.
+        """
+        return self.dtype == "float" and self.aggregation in ("sum", "decayed_count")
 
     @property
     def window_days(self) -> int | None:

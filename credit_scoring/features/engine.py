@@ -21,10 +21,18 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
+from credit_scoring.features.catalog import (
+    BOOLEAN,
+    LIST_COLUMNS,
+    SOURCES,
+    SUM_DECIMALS,
+    Catalog,
+    Feature,
+)
 from credit_scoring.features.online import features_of_subjects
 from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import source_sql, sql_date, sql_text
@@ -69,6 +77,8 @@ def build_features(
     for feature in catalog:
         if feature.dtype == "category":
             frame[feature.name] = frame[feature.name].astype("category")
+        elif feature.rounds_sum:
+            frame[feature.name] = np.round(frame[feature.name].to_numpy(), SUM_DECIMALS)
     return frame
 
 

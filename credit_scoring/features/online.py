@@ -27,11 +27,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
+from credit_scoring.features.catalog import (
+    BOOLEAN,
+    LIST_COLUMNS,
+    SOURCES,
+    SUM_DECIMALS,
+    Catalog,
+    Feature,
+)
 from credit_scoring.features.publicity import PublicityPolicy
 from credit_scoring.records.store import Store, quote
 
-__all__ = ["SubjectRows", "features_of_subjects", "fetch_subject", "subject_features"]
+__all__ = [
+    "SubjectRows",
+    "feature_columns",
+    "feature_rows",
+    "features_of_subjects",
+    "fetch_subject",
+    "subject_features",
+]
 
 Row = dict[str, Any]
 
@@ -46,7 +60,6 @@ _COLUMNS = {
     "licences": ("decision_date", "valid_from, valid_to"),
 }  # fmt: skip
 _DTYPES = {"int": "int64", "float": "float64"}
-_SUBJECT_COLUMNS = "uscc, registered_date, subject_type, status, region_code, industry_code"
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,19 @@ def features_of_subjects(
 ) -> tuple[pd.DataFrame, dict[str, dict[str, list[str]]]]:
     """The engine's feature table for ``subjects`` (by ``uscc``; unknown ones left out) and,
     per subject and feature, the ids of the records counted."""
+    rows, records = feature_rows(store, catalog, as_of=as_of, subjects=subjects, policy=policy)
+    return _frame(rows, catalog), records
+
+
+def feature_rows(
+    store: Store,
+    catalog: Catalog,
+    *,
+    as_of: dt.date,
+    subjects: Iterable[str],
+    policy: PublicityPolicy,
+) -> tuple[list[Row], dict[str, dict[str, list[str]]]]:
+    """:func:`features_of_subjects` as one dict of values per subject, ordered by ``uscc``."""
     rows, records = [], {}
     for uscc in sorted(set(subjects)):
         values, counted = subject_features(
@@ -76,35 +102,43 @@ def features_of_subjects(
         if values is not None:
             rows.append(values)
             records[uscc] = counted
-    return _frame(rows, catalog), records
+    return rows, records
+
+
+def feature_columns(rows: list[Row], catalog: Catalog) -> dict[str, np.ndarray]:
+    """Rows as columns the scorers take without a DataFrame: ``uscc``, then each feature with
+    the engine's dtype (a category as its values, ``None`` when missing)."""
+    columns = {"uscc": np.array([r["uscc"] for r in rows], dtype=object)}
+    for feature in catalog:
+        dtype = object if feature.dtype == "category" else _DTYPES[feature.dtype]
+        columns[feature.name] = np.array([r[feature.name] for r in rows], dtype=dtype)
+    return columns
 
 
 def _frame(rows: list[Row], catalog: Catalog) -> pd.DataFrame:
     """Rows as the engine returns them: ``uscc``, then each feature with the engine's dtype."""
     # numpy arrays and Categoricals: a Series per column costs more than its one row does.
-    columns: dict[str, Any] = {"uscc": pd.array([r["uscc"] for r in rows], dtype="str")}
+    columns: dict[str, Any] = feature_columns(rows, catalog)
+    columns["uscc"] = pd.array(columns["uscc"], dtype="str")
     for feature in catalog:
-        values = [r[feature.name] for r in rows]
         if feature.dtype == "category":
-            columns[feature.name] = pd.Categorical(values)
-        else:
-            columns[feature.name] = np.array(values, dtype=_DTYPES[feature.dtype])
+            columns[feature.name] = pd.Categorical(columns[feature.name])
     return pd.DataFrame(columns)
 
 
 def fetch_subject(store: Store, uscc: str) -> SubjectRows:
-    """Read one subject's rows from the store: one indexed lookup per table."""
+    """Read one subject's rows from the store: its register entry and records in one query of
+    indexed lookups, then the records' events."""
     cursor = store.con.cursor()  # its own, so a caller's open result is left alone
     try:
-        subject = _rows(cursor, f"SELECT {_SUBJECT_COLUMNS} FROM subjects WHERE uscc = ?", uscc)
-        records = {
-            table: _rows(
-                cursor,
-                f"SELECT record_id, {day} AS day, {columns} FROM {quote(table)} WHERE uscc = ?",
-                uscc,
-            )
-            for table, (day, columns) in _COLUMNS.items()
-        }
+        subject: Row | None = None
+        records: dict[str, list[Row]] = {table: [] for table in _COLUMNS}
+        for source, *values in cursor.execute(_SUBJECT_ROWS, [uscc]).fetchall():
+            row = dict(zip(_WIDE_NAMES, values, strict=True))
+            if source == "subjects":
+                subject = {c: row[c] for c in _SUBJECT_COLUMNS}
+            else:
+                records[source].append({c: row[c] for c in _OWN[source]})
         events: dict[tuple[str, str], list[Row]] = {}
         ids = [r["record_id"] for rows in records.values() for r in rows]
         if ids:
@@ -120,13 +154,35 @@ def fetch_subject(store: Store, uscc: str) -> SubjectRows:
                 )
     finally:
         cursor.close()
-    return SubjectRows(subject[0] if subject else None, records, events)
+    return SubjectRows(subject, records, events)
 
 
-def _rows(cursor: Any, sql: str, uscc: str) -> list[Row]:
-    result = cursor.execute(sql, [uscc])
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, values, strict=True)) for values in result.fetchall()]
+def _subject_rows_sql() -> tuple[str, list[str], dict[str, list[str]]]:
+    """One query for a subject's register entry and all its records, and how to read it.
+
+    DuckDB spends most of a point lookup setting the query up, so the lookups of every table
+    go in one ``UNION ALL``: each table fills its own columns of one wide row, the rest NULL.
+    """
+    own = {"subjects": list(_SUBJECT_COLUMNS)}
+    own |= {t: ["record_id", "day", *(c.strip() for c in cols.split(","))]
+            for t, (_, cols) in _COLUMNS.items()}  # fmt: skip
+    names = list(dict.fromkeys(c for columns in own.values() for c in columns))
+    days = {t: day for t, (day, _) in _COLUMNS.items()}
+    parts = []
+    for table, columns in own.items():
+        picked = [
+            f"{days[table]} AS day" if c == "day" and table in days
+            else c if c in columns else f"NULL AS {c}"
+            for c in names
+        ]  # fmt: skip
+        parts.append(f"SELECT '{table}', {', '.join(picked)} FROM {quote(table)} WHERE uscc = $1")
+    return " UNION ALL ".join(parts), names, own
+
+
+_SUBJECT_COLUMNS = (
+    "uscc", "registered_date", "subject_type", "status", "region_code", "industry_code"
+)  # fmt: skip
+_SUBJECT_ROWS, _WIDE_NAMES, _OWN = _subject_rows_sql()
 
 
 def subject_features(
@@ -334,6 +390,8 @@ def _typed(feature: Feature, value: Any) -> Any:
         return math.nan if feature.dtype == "float" else None
     if feature.dtype == "int":
         return _round_half_away(value)
+    if feature.rounds_sum:  # as the engine rounds it: numpy's rounding, not Python's
+        return float(np.round(value, SUM_DECIMALS))
     return float(value)
 
 

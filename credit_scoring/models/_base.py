@@ -1,12 +1,14 @@
 """What the learned scorers share: input handling, prediction, explanation.
 
 A subclass fits its model in ``fit`` (after ``_start_fit``) and implements two methods on a checked
-frame: ``_positive_proba`` (P(positive class) per row) and ``_contributions`` (per-feature
-contributions, positive = towards the positive class).
+table: ``_positive_proba`` (P(positive class) per row) and ``_contribution_values`` (per-feature
+contributions, positive = towards the positive class, one column per fitted feature). Prediction
+takes a DataFrame, a 2-D array or a mapping of column names to 1-D arrays (``_checks.Columns``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,9 +17,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from credit_scoring.models._checks import (
+    Columns,
     as_frame,
     column_kinds,
     encode_labels,
+    row_index,
     select_columns,
 )
 from credit_scoring.models._reasons import Reason, reason_codes, top_reasons
@@ -41,17 +45,24 @@ class _TableClassifier(ClassifierMixin, BaseEstimator):
         self.reason_codes_ = reason_codes(list(frame.columns))
         return frame, y01
 
-    def _checked_frame(self, X: Any) -> pd.DataFrame:
-        """The fitted columns of ``X``, by name, in fitted order."""
+    def _checked_frame(self, X: Any) -> Columns:
+        """The fitted columns of ``X``, by name, in fitted order (a mapping: as it is)."""
         check_is_fitted(self)
         names = list(self.feature_names_in_)
-        return select_columns(as_frame(X, names), names)
+        return select_columns(X if isinstance(X, Mapping) else as_frame(X, names), names)
 
-    def _positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def _positive_proba(self, frame: Columns) -> np.ndarray:
         raise NotImplementedError
 
-    def _contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _contribution_values(self, frame: Columns) -> np.ndarray:
         raise NotImplementedError
+
+    def _contributions(self, frame: Columns) -> pd.DataFrame:
+        return pd.DataFrame(
+            self._contribution_values(frame),
+            index=row_index(frame),
+            columns=list(self.feature_names_in_),
+        )
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n, 2); column 1 is P(``classes_[1]``, the positive class).
@@ -86,6 +97,10 @@ class _TableClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._contributions(self._checked_frame(X))
 
+    def contribution_values(self, X: Any) -> np.ndarray:
+        """:meth:`contributions` as a bare array, columns in ``feature_names_in_`` order."""
+        return self._contribution_values(self._checked_frame(X))
+
     def explain(self, X: Any, top_k: int = 4) -> list[list[Reason]]:
         """Reason codes: per row, its at most ``top_k`` adverse contributions, largest first.
 
@@ -103,7 +118,8 @@ class _TableClassifier(ClassifierMixin, BaseEstimator):
             contributions > 0 (towards the positive class) appear.
         """
         frame = self._checked_frame(X)
-        return top_reasons(self._contributions(frame), frame, self.reason_codes_, top_k)
+        values = pd.DataFrame(frame)  # a mapping of columns too
+        return top_reasons(self._contributions(frame), values, self.reason_codes_, top_k)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

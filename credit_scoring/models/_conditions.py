@@ -34,8 +34,8 @@ class Threshold(Strict):
             raise ValueError(f"{self.code}: give exactly one of at_least and below")
         return self
 
-    def met(self, values: pd.Series) -> np.ndarray:
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    def met(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        numbers = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
         with np.errstate(invalid="ignore"):
             hit = numbers >= self.at_least if self.at_least is not None else numbers < self.below
         return np.where(np.isnan(numbers), self.if_missing, hit)

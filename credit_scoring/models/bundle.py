@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from credit_scoring.features.catalog import Catalog
+from credit_scoring.models._checks import Columns, row_index
 from credit_scoring.models.gbm import GBM
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.models.scorecard import Scorecard
@@ -79,21 +80,26 @@ class ScorerBundle(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.gbm_.predict(X[self.features_]))
 
-    def probabilities(self, X: pd.DataFrame, rule_points: pd.Series | None = None) -> pd.DataFrame:
+    def probabilities(
+        self, X: Columns, rule_points: pd.Series | np.ndarray | None = None
+    ) -> pd.DataFrame:
         """Each scorer's probability of an adverse outcome, one column per scorer.
 
         ``rule_points`` saves computing them again when the caller has the rule points of ``X``.
+        The learned scorers pick their columns (``features_``) from ``X`` by name.
         """
-        points = self.rules_.points(X) if rule_points is None else rule_points
-        columns = X[self.features_]
-        return pd.DataFrame(
-            {
-                "rules": self.rules_.proba_of_points(points)[:, 1],
-                "scorecard": self.scorecard_.predict_proba(columns)[:, 1],
-                "gbm": self.gbm_.predict_proba(columns)[:, 1],
-            },
-            index=X.index,
-        )
+        return pd.DataFrame(self.probability_values(X, rule_points), index=row_index(X))
+
+    def probability_values(
+        self, X: Columns, rule_points: pd.Series | np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """:meth:`probabilities` as one array per scorer."""
+        points = self.rules_.point_values(X) if rule_points is None else rule_points
+        return {
+            "rules": self.rules_.proba_of_points(points)[:, 1],
+            "scorecard": self.scorecard_.predict_proba(X)[:, 1],
+            "gbm": self.gbm_.predict_proba(X)[:, 1],
+        }
 
     def scorer(self, name: str) -> Any:
         return {"rules": self.rules_, "scorecard": self.scorecard_, "gbm": self.gbm_}[name]

@@ -32,6 +32,7 @@ from credit_scoring.models._base import _TableClassifier
 from credit_scoring.models._calibration import METHODS, MarginCalibrator
 from credit_scoring.models._checks import (
     CATEGORICAL,
+    Columns,
     as_frame,
     categorical_values,
     check_mapping,
@@ -40,6 +41,7 @@ from credit_scoring.models._checks import (
     check_options,
     encode_known_labels,
     numeric_values,
+    row_count,
     select_columns,
 )
 from credit_scoring.models._treeshap import tree_by_tree_contributions
@@ -232,12 +234,13 @@ class GBM(_TableClassifier):
             return os.cpu_count() or 1
         return int(self.n_jobs)
 
-    def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
+    def _matrix(self, frame: Columns) -> np.ndarray:
         """Floats for numeric columns, category codes (NaN when missing or unseen) otherwise."""
         # Column-major, filled column by column: LightGBM reads it without a copy, whereas
         # stacking columns into a row-major matrix cost as much as the prediction itself.
-        matrix = np.empty((len(frame), len(frame.columns)), dtype="float64", order="F")
-        for j, name in enumerate(frame.columns):
+        names = list(self.feature_names_in_)
+        matrix = np.empty((row_count(frame), len(names)), dtype="float64", order="F")
+        for j, name in enumerate(names):
             if name in self.categories_:
                 # -1 for missing values and for categories first seen now: both become NaN.
                 values = pd.Index(categorical_values(frame[name]), dtype=object)
@@ -349,15 +352,19 @@ class GBM(_TableClassifier):
         raw = self.booster_.predict(matrix, raw_score=True, num_threads=self._threads(len(matrix)))
         return np.asarray(raw, dtype="float64")
 
-    def _positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def _positive_proba(self, frame: Columns) -> np.ndarray:
         # In blocks: a block's matrix stays small enough to be reused from cache and memory,
         # where one matrix of a million rows cost a second of page faults on its own.
-        margin = np.concatenate(
-            [
-                self._margin(self._matrix(frame.iloc[start : start + _BLOCK_ROWS]))
-                for start in range(0, max(len(frame), 1), _BLOCK_ROWS)
-            ]
-        )
+        n_rows = row_count(frame)
+        if n_rows <= _BLOCK_ROWS or not isinstance(frame, pd.DataFrame):
+            margin = self._margin(self._matrix(frame))
+        else:
+            margin = np.concatenate(
+                [
+                    self._margin(self._matrix(frame.iloc[start : start + _BLOCK_ROWS]))
+                    for start in range(0, n_rows, _BLOCK_ROWS)
+                ]
+            )
         if self.calibrator_ is None:
             return 1.0 / (1.0 + np.exp(-margin))
         return self.calibrator_.predict(margin)
@@ -382,9 +389,8 @@ class GBM(_TableClassifier):
         )
         return np.asarray(values, dtype="float64")[inverse]
 
-    def _contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
-        values = self._contrib_matrix(self._matrix(frame))
-        return pd.DataFrame(values[:, :-1], index=frame.index, columns=list(self.feature_names_in_))
+    def _contribution_values(self, frame: Columns) -> np.ndarray:
+        return self._contrib_matrix(self._matrix(frame))[:, :-1]
 
     def contributions(self, X: Any) -> pd.DataFrame:
         """TreeSHAP contributions to the margin (log-odds), per row and column.

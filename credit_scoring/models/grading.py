@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from credit_scoring.models._checks import Columns, row_index
 from credit_scoring.models._conditions import GRADES, Strict, Threshold
 from credit_scoring.settings import load_yaml_model, policy_path
 
@@ -83,8 +84,8 @@ def grade_by_probability(probability: np.ndarray, policy: GradingPolicy) -> np.n
 
 
 def apply_policy(
-    features: pd.DataFrame,
-    score_grade: pd.Series,
+    features: Columns,
+    score_grade: pd.Series | np.ndarray,
     policy: GradingPolicy,
 ) -> tuple[pd.Series, pd.Series]:
     """The final grade of each row and the override codes applied to it.
@@ -93,13 +94,15 @@ def apply_policy(
     authoritative source gave. An override is listed only where it changed or fixed the grade's
     ceiling, so a reviewer sees what actually bound.
     """
-    missing = [f for f in policy.features if f not in features.columns]
+    missing = [f for f in policy.features if f not in features]
     if missing:
         raise ValueError(f"the grade policy needs feature(s) {missing}, absent from the table")
-    rank = score_grade.map(GRADES.index).to_numpy()
-    applied: list[list[str]] = [[] for _ in range(len(features))]
-    evidence = (features[list(policy.evidence_for_a.features)].fillna(0) > 0).any(axis=1)
-    no_evidence = (rank == 0) & ~evidence.to_numpy()
+    rank = pd.Index(GRADES).get_indexer(pd.Index(np.asarray(score_grade, dtype=object)))
+    applied: list[list[str]] = [[] for _ in range(len(rank))]
+    evidence = np.zeros(len(rank), dtype=bool)
+    for name in policy.evidence_for_a.features:
+        evidence |= np.nan_to_num(np.asarray(features[name], dtype=float)) > 0
+    no_evidence = (rank == 0) & ~evidence
     rank = np.where(no_evidence, GRADES.index(policy.evidence_for_a.otherwise), rank)
     for i in np.flatnonzero(no_evidence):
         applied[i].append("EVIDENCE")
@@ -115,5 +118,6 @@ def apply_policy(
             rank = np.where(met, np.maximum(rank, ceiling), rank)
         for i in np.flatnonzero(changed):
             applied[i].append(override.code)
-    grades = pd.Series(np.asarray(GRADES)[rank], index=features.index, name="grade")
-    return grades, pd.Series(applied, index=features.index, name="overrides")
+    index = row_index(features)
+    grades = pd.Series(np.asarray(GRADES)[rank], index=index, name="grade")
+    return grades, pd.Series(applied, index=index, name="overrides")

@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from credit_scoring.models._checks import Columns, row_count, row_index
 from credit_scoring.models._conditions import GRADES, Strict, Threshold, worst_grade
 from credit_scoring.settings import load_yaml_model, policy_path
 
@@ -89,26 +90,35 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
     def _policy(self) -> RulePolicy:
         return self.policy or load_rule_policy()
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, X: Columns) -> pd.DataFrame:
         """Points each rule adds (negative: deducts) for each row, capped; one column per rule."""
+        codes = [r.code for r in self._policy().rules]
+        return pd.DataFrame(self.contribution_values(X), index=row_index(X), columns=codes)
+
+    def contribution_values(self, X: Columns) -> np.ndarray:
+        """:meth:`contributions` as a bare array, the rules' columns in policy order."""
         policy = self._policy()
         _require(X, policy.features)
-        return pd.DataFrame(
-            {r.code: _capped(r.points * np.nan_to_num(X[r.feature].to_numpy(float)), r.cap)
-             for r in policy.rules},
-            index=X.index,
-        )  # fmt: skip
+        values = np.empty((row_count(X), len(policy.rules)))
+        for j, rule in enumerate(policy.rules):
+            points = rule.points * np.nan_to_num(np.asarray(X[rule.feature], dtype=float))
+            values[:, j] = _capped(points, rule.cap)
+        return values
 
-    def points(self, X: pd.DataFrame) -> pd.Series:
-        return self._policy().base_points + self.contributions(X).sum(axis=1)
+    def points(self, X: Columns) -> pd.Series:
+        return pd.Series(self.point_values(X), index=row_index(X))
 
-    def grades(self, X: pd.DataFrame, points: pd.Series | None = None) -> pd.Series:
+    def point_values(self, X: Columns) -> np.ndarray:
+        """:meth:`points` as a bare array."""
+        return self._policy().base_points + self.contribution_values(X).sum(axis=1)
+
+    def grades(self, X: Columns, points: pd.Series | np.ndarray | None = None) -> pd.Series:
         """Bands on points, then the conditions that cap or decide the grade.
 
         ``points`` saves computing them again when the caller has :meth:`points` of ``X``.
         """
         policy = self._policy()
-        values = (self.points(X) if points is None else points).to_numpy()
+        values = self.point_values(X) if points is None else np.asarray(points, dtype=float)
         bands = [policy.bands["A"], policy.bands["B"], policy.bands["C"]]
         rank = np.select([values >= b for b in bands], [0, 1, 2], default=3)
         for condition in policy.limit:
@@ -118,7 +128,7 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
             rank = np.where(
                 condition.met(X[condition.feature]), GRADES.index(condition.grade), rank
             )
-        return pd.Series(np.asarray(GRADES)[rank], index=X.index, name="grade")
+        return pd.Series(np.asarray(GRADES)[rank], index=row_index(X), name="grade")
 
     def conditions_met(self, X: pd.DataFrame) -> pd.DataFrame:
         """One boolean column per decide/limit condition."""
@@ -141,10 +151,10 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.proba_of_points(self.points(X))
 
-    def proba_of_points(self, points: pd.Series) -> np.ndarray:
+    def proba_of_points(self, points: pd.Series | np.ndarray) -> np.ndarray:
         """:meth:`predict_proba` from the rows' :meth:`points`."""
         check_is_fitted(self, "calibration_")
-        column = points.to_numpy(dtype=float).reshape(-1, 1)
+        column = np.asarray(points, dtype=float).reshape(-1, 1)
         return np.asarray(self.calibration_.predict_proba(column))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -169,7 +179,7 @@ def _capped(points: np.ndarray, cap: float) -> np.ndarray:
     return np.maximum(points, cap) if cap < 0 else np.minimum(points, cap)
 
 
-def _require(X: pd.DataFrame, features: list[str]) -> None:
-    missing = [f for f in features if f not in X.columns]
+def _require(X: Columns, features: list[str]) -> None:
+    missing = [f for f in features if f not in X]
     if missing:
         raise ValueError(f"the rule scorecard needs feature(s) {missing}, absent from X")

@@ -32,11 +32,13 @@ from sklearn.utils.validation import check_is_fitted
 from credit_scoring.models._base import _TableClassifier
 from credit_scoring.models._checks import (
     CATEGORICAL,
+    Columns,
     categorical_values,
     check_mapping,
     check_monotone,
     check_number,
     numeric_values,
+    row_count,
 )
 
 __all__ = ["Scorecard"]
@@ -169,6 +171,7 @@ class Scorecard(_TableClassifier):
             [float(ivs.get(name, 0.0)) for name in table.columns], index=table.columns, name="iv"
         )
         candidates = [name for name in usable if ivs[name] >= self.min_iv]
+        self.woe_lookups_: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         woe = self._woe(table, candidates, len(table))
         selected, self.intercept_, self.coef_ = _fit_signed_logistic(woe, y01, candidates, self.C)
         self.selected_features_ = selected
@@ -224,17 +227,45 @@ class Scorecard(_TableClassifier):
     ) -> np.ndarray:
         """WoE per row and column; missing and special values get their own bin's WoE."""
         columns = [np.zeros(n_rows)]  # keeps the shape when no column is selected
-        with _quiet_optbinning():
-            for name in names:
-                columns.append(
+        for name in names:
+            columns.append(self._column_woe(name, np.asarray(table[name])))
+        return np.column_stack(columns)[:, 1:].astype("float64")
+
+    def _column_woe(self, name: str, values: np.ndarray) -> np.ndarray:
+        lookup = self._numeric_woe(name)
+        if lookup is None:
+            with _quiet_optbinning():
+                return np.asarray(
                     self._binned(name).transform(
-                        np.asarray(table[name]),
-                        metric="woe",
-                        metric_missing="empirical",
-                        metric_special="empirical",
+                        values, metric="woe", metric_missing="empirical", metric_special="empirical"
                     )
                 )
-        return np.column_stack(columns)[:, 1:].astype("float64")
+        splits, by_bin, missing = lookup
+        return np.where(np.isnan(values), missing, by_bin[np.digitize(values, splits)])
+
+    def _numeric_woe(self, name: str) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """A numeric column's split points, each bin's WoE and the missing values' WoE.
+
+        optbinning's transform costs about 50 µs a call however few the rows, most of scoring
+        one subject; so each bin's WoE is taken from it once, at a point of the bin, and values
+        are binned as it bins them (``np.digitize`` on the splits). Categories and special codes
+        stay with optbinning.
+        """
+        if self.feature_kinds_[name] == CATEGORICAL or self.special_codes is not None:
+            return None
+        lookups = self.__dict__.setdefault("woe_lookups_", {})  # models pickled before it too
+        if name not in lookups:
+            binned = self._binned(name)
+            splits = np.asarray(binned.splits, dtype="float64")
+            inside = [np.nextafter(splits[0], -np.inf), *splits] if len(splits) else [0.0]
+            with _quiet_optbinning():
+                woe = binned.transform(
+                    np.asarray([*inside, np.nan]),
+                    metric="woe", metric_missing="empirical", metric_special="empirical",
+                )  # fmt: skip
+            woe = np.asarray(woe, dtype="float64")
+            lookups[name] = (splits, woe[:-1], float(woe[-1]))
+        return lookups[name]
 
     def _scale(self) -> None:
         """Points per unit of WoE per characteristic, and each characteristic's best points."""
@@ -260,33 +291,40 @@ class Scorecard(_TableClassifier):
             bins = bins[bins["bin"] != "Special"]
         return bins.reset_index(drop=True)
 
-    def _selected_woe(self, frame: pd.DataFrame) -> np.ndarray:
+    def _selected_woe(self, frame: Columns) -> np.ndarray:
         columns = {
             name: _binning_values(frame[name], self.feature_kinds_[name])
             for name in self.selected_features_
         }
-        return self._woe(columns, self.selected_features_, len(frame))
+        return self._woe(columns, self.selected_features_, row_count(frame))
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Log-odds of the positive class."""
         return self._logit(self._checked_frame(X))
 
-    def _logit(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.intercept_ + self._selected_woe(frame) @ self.coef_
+    def _logit(self, frame: Columns) -> np.ndarray:
+        # Term by term, not a matrix product: BLAS adds a row's terms in an order that depends
+        # on how many rows there are, so one subject alone would differ in the last bits.
+        woe = self._selected_woe(frame)
+        logit = np.full(len(woe), self.intercept_)
+        for j, weight in enumerate(self.coef_):
+            logit += woe[:, j] * weight
+        return logit
 
-    def _positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def _positive_proba(self, frame: Columns) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self._logit(frame)))
 
     def points(self, X: Any) -> np.ndarray:
         """Total points per row: ``offset - factor * log-odds``; higher is safer."""
         return self.offset_ - self.factor_ * self.decision_function(X)
 
-    def _contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _contribution_values(self, frame: Columns) -> np.ndarray:
         """Points lost per characteristic: its best points minus the row's points (>= 0)."""
-        lost = pd.DataFrame(0.0, index=frame.index, columns=list(self.feature_names_in_))
+        names = list(self.feature_names_in_)
+        lost = np.zeros((row_count(frame), len(names)))
         if self.selected_features_:
             earned = self._selected_woe(frame) * self.points_per_woe_
-            lost[self.selected_features_] = self.best_points_ - earned
+            lost[:, [names.index(n) for n in self.selected_features_]] = self.best_points_ - earned
         return lost
 
     def contributions(self, X: Any) -> pd.DataFrame:
@@ -325,7 +363,7 @@ def _binning_table_input(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.Da
     return pd.DataFrame({name: _binning_values(frame[name], kinds[name]) for name in frame.columns})
 
 
-def _binning_values(column: pd.Series, kind: str) -> np.ndarray:
+def _binning_values(column: pd.Series | np.ndarray, kind: str) -> np.ndarray:
     if kind == CATEGORICAL:
         return categorical_values(column)
     return numeric_values(column)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from credit_scoring.features.catalog import Catalog, load_catalog
 from credit_scoring.features.engine import build_features
+from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
 from credit_scoring.models.grading import (
     GradingPolicy,
@@ -33,6 +35,7 @@ __all__ = [
     "GRADE_COLUMNS",
     "MODEL_NAME",
     "champion_scorers",
+    "grade_columns",
     "grade_store",
     "grade_table",
     "probability_points",
@@ -51,49 +54,59 @@ def probability_points(probability: np.ndarray) -> np.ndarray:
 
 
 def grade_table(
-    features: pd.DataFrame,
+    features: Columns,
     policy: GradingPolicy,
     bundle: ScorerBundle | None = None,
     model_version: str = "none",
 ) -> pd.DataFrame:
-    """One grade record per row of ``features`` (which has ``uscc`` and the catalog features).
+    """One grade record per row of ``features`` (``uscc`` and the catalog features: a frame, or
+    a mapping of columns for a few subjects).
 
     Without a trained ``bundle`` only the rule scorecard can grade: its probability is left empty.
     """
+    return pd.DataFrame(grade_columns(features, policy, bundle, model_version))
+
+
+def grade_columns(
+    features: Columns,
+    policy: GradingPolicy,
+    bundle: ScorerBundle | None = None,
+    model_version: str = "none",
+) -> dict[str, Any]:
+    """:func:`grade_table` as its columns (:data:`GRADE_COLUMNS`, in order, 1-D arrays): for
+    one subject, building the frame would cost more than grading it."""
     rules = bundle.rules_ if bundle is not None else RuleScorecard()
-    rule_points = rules.points(features)  # once: the grade and the probability both need them
-    points = rule_points.to_numpy(float)
-    rule_grades = rules.grades(features, rule_points)
-    second = bundle.probabilities(features, rule_points) if bundle is not None else None
+    points = rules.point_values(features)  # once: the grade and the probability both need them
+    rule_grades = rules.grades(features, points).to_numpy()
+    second = bundle.probability_values(features, points) if bundle is not None else None
     source = policy.authoritative
+    n_rows = row_count(features)
     if source == "rules":
         score, score_grade = points, rule_grades
-        pd_ = second["rules"].to_numpy() if second is not None else np.full(len(features), np.nan)
+        pd_ = second["rules"] if second is not None else np.full(n_rows, np.nan)
     elif second is None:
         raise ValueError(f"the grade policy's authoritative source is {source!r}: train it first")
     else:
-        pd_ = second[source].to_numpy()
+        pd_ = second[source]
         score = probability_points(pd_)
-        score_grade = pd.Series(grade_by_probability(pd_, policy), index=features.index)
+        score_grade = grade_by_probability(pd_, policy)
     grades, overrides = apply_policy(features, score_grade, policy)
-    nan = np.full(len(features), np.nan)
-    return pd.DataFrame(
-        {
-            "uscc": features["uscc"].to_numpy(),
-            "grade": grades.to_numpy(),
-            "score": score,
-            "pd": pd_,
-            "source": source,
-            "overrides": [";".join(codes) for codes in overrides],
-            "score_grade": score_grade.to_numpy(),
-            "policy_version": policy.version,
-            "model_version": model_version,
-            "rules_points": points,
-            "rules_grade": rule_grades.to_numpy(),
-            "scorecard_pd": second["scorecard"].to_numpy() if second is not None else nan,
-            "gbm_pd": second["gbm"].to_numpy() if second is not None else nan,
-        }
-    )[GRADE_COLUMNS]
+    nan = np.full(n_rows, np.nan)
+    return {
+        "uscc": np.asarray(features["uscc"], dtype=object),
+        "grade": grades.to_numpy(dtype=object),
+        "score": score,
+        "pd": pd_,
+        "source": np.full(n_rows, source, dtype=object),
+        "overrides": np.array([";".join(codes) for codes in overrides], dtype=object),
+        "score_grade": np.asarray(score_grade, dtype=object),
+        "policy_version": np.full(n_rows, policy.version, dtype=object),
+        "model_version": np.full(n_rows, model_version, dtype=object),
+        "rules_points": points,
+        "rules_grade": np.asarray(rule_grades, dtype=object),
+        "scorecard_pd": second["scorecard"] if second is not None else nan,
+        "gbm_pd": second["gbm"] if second is not None else nan,
+    }
 
 
 def grade_store(

@@ -158,3 +158,25 @@ def test_special_codes_get_a_bin_of_their_own():
     card = Scorecard(special_codes=[365243]).fit(pd.DataFrame({"days": days}), y)
     table = card.table()
     assert table.loc[table["bin"] == "Special", "count"].item() == (days == 365243).sum()
+
+
+def test_numeric_woe_is_optbinnings_own_at_and_around_every_split(credit_card, credit_split):
+    checked = 0
+    for name in credit_card.selected_features_:
+        if credit_card.feature_kinds_[name] != "numeric":
+            continue
+        binned = credit_card.binning_process_.get_binned_variable(name)
+        splits = np.asarray(binned.splits, dtype=float)
+        column = credit_split.X_test[name].to_numpy(dtype=float)
+        values = np.concatenate([
+            splits, np.nextafter(splits, -np.inf), np.nextafter(splits, np.inf),
+            column[~np.isinf(column)], [np.nan, -1e12, 1e12],
+        ])  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = binned.transform(
+                values, metric="woe", metric_missing="empirical", metric_special="empirical"
+            )
+        np.testing.assert_array_equal(credit_card._column_woe(name, values), expected)
+        checked += 1
+    assert checked >= 2
