@@ -659,9 +659,14 @@ def publish(
     db: Db = DEFAULT_DB,
     mlruns: Mlruns = Path("mlruns"),
     snapshots: Snapshots = Path("data/snapshots"),
+    keep: Annotated[
+        int | None,
+        typer.Option(min=1, help="Then delete all but this many newest snapshots (default: none)."),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Grade and explain every subject and publish the result as the current snapshot."""
+    from credit_scoring.snapshots import prune_snapshots
     from credit_scoring.snapshots import publish as publish_snapshot
     from credit_scoring.snapshots.publish import manifest_summary
 
@@ -669,13 +674,59 @@ def publish(
         manifest = publish_snapshot(
             store, snapshots, as_of=_parse_date(as_of), tracking_root=mlruns
         )
+    deleted = prune_snapshots(snapshots, keep=keep) if keep is not None else []
     if as_json:
-        _print_json(manifest_summary(manifest))
+        _print_json({**manifest_summary(manifest), "deleted_snapshots": deleted})
         return
     console.print(
         f"snapshot {manifest.snapshot_id}: {manifest.subjects:,} subjects as of {as_of}, "
         f"model {manifest.model_version}; now current under {snapshots}"
     )
+    if deleted:
+        console.print(f"deleted {len(deleted)} older snapshot(s): {', '.join(deleted)}")
+
+
+snapshots_app = typer.Typer(help="Published snapshots: list, prune.", no_args_is_help=True)
+app.add_typer(snapshots_app, name="snapshots")
+
+
+@snapshots_app.command("list")
+@_fails_cleanly
+def snapshots_list(snapshots: Snapshots = Path("data/snapshots"), as_json: Json = False) -> None:
+    """Every published snapshot, newest first; the one served is marked current."""
+    from credit_scoring.snapshots import current_snapshot_id, published_snapshots
+
+    current = current_snapshot_id(snapshots)
+    rows = [
+        {"snapshot_id": m.snapshot_id, "current": m.snapshot_id == current, "as_of": m.as_of,
+         "created_at": m.created_at, "subjects": m.subjects, "model_version": m.model_version,
+         "megabytes": round(_folder_bytes(snapshots / m.snapshot_id) / 2**20, 1)}
+        for m in published_snapshots(snapshots)
+    ]  # fmt: skip
+    _show(rows, as_json, "Snapshots 快照")
+
+
+@snapshots_app.command("prune")
+@_fails_cleanly
+def snapshots_prune(
+    keep: Annotated[int, typer.Option(min=1, help="How many newest snapshots to keep.")],
+    snapshots: Snapshots = Path("data/snapshots"),
+    as_json: Json = False,
+) -> None:
+    """Delete all but the newest KEEP snapshots; the current one is always kept."""
+    from credit_scoring.snapshots import prune_snapshots
+
+    deleted = prune_snapshots(snapshots, keep=keep)
+    if as_json:
+        _print_json({"deleted_snapshots": deleted})
+        return
+    console.print(
+        f"deleted {len(deleted)} snapshot(s)" + (f": {', '.join(deleted)}" if deleted else "")
+    )
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
 
 
 @app.command()

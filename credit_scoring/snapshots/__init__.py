@@ -6,7 +6,9 @@ from credit_scoring.snapshots.publish import (
     Manifest,
     SnapshotNotFound,
     current_snapshot_id,
+    prune_snapshots,
     publish_snapshot,
+    published_snapshots,
     read_manifest,
 )
 from credit_scoring.snapshots.serving import Served, ServedGrade, Snapshot, SnapshotHolder
@@ -26,9 +28,11 @@ __all__ = [
     "current_snapshot_id",
     "in_force",
     "load_regrades",
+    "prune_snapshots",
     "public_subjects",
     "publish",
     "publish_snapshot",
+    "published_snapshots",
     "read_manifest",
     "regrade_subject",
     "save_regrade",

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,9 @@ __all__ = [
     "TableFile",
     "current_snapshot_id",
     "manifest_summary",
+    "prune_snapshots",
     "publish_snapshot",
+    "published_snapshots",
     "read_manifest",
 ]
 
@@ -113,6 +116,42 @@ def publish_snapshot(
     os.replace(root / f"{POINTER}.tmp", root / POINTER)
     _fsync_dir(root)
     return manifest
+
+
+def published_snapshots(root: Path) -> list[Manifest]:
+    """Every complete snapshot under ``root``, newest published first."""
+    manifests = []
+    for directory in Path(root).iterdir() if Path(root).is_dir() else ():
+        if directory.is_dir() and not directory.name.startswith("."):
+            try:
+                manifests.append(read_manifest(directory))
+            except SnapshotNotFound:
+                continue  # not a snapshot: left alone
+    return sorted(manifests, key=lambda m: (m.created_at, m.snapshot_id), reverse=True)
+
+
+def prune_snapshots(root: Path, *, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest snapshots under ``root``; return the ids deleted.
+
+    The current snapshot is always kept, whatever its age (it counts towards ``keep``). A
+    service that has loaded an older snapshot holds its tables in memory, so deleting the
+    files under it changes nothing it serves. Staging directories of publications that never
+    finished are left alone: one may belong to a publication still running.
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1 (the current snapshot); got {keep}")
+    current = current_snapshot_id(root)
+    kept = {current} if current else set()
+    for manifest in published_snapshots(root):
+        if len(kept) >= keep:
+            break
+        kept.add(manifest.snapshot_id)
+    deleted = []
+    for manifest in published_snapshots(root):
+        if manifest.snapshot_id not in kept:
+            shutil.rmtree(Path(root) / manifest.snapshot_id)
+            deleted.append(manifest.snapshot_id)
+    return deleted
 
 
 def current_snapshot_id(root: Path) -> str | None:
