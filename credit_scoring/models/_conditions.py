@@ -35,7 +35,9 @@ class Threshold(Strict):
         return self
 
     def met(self, values: pd.Series | np.ndarray) -> np.ndarray:
-        numbers = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+        plain = isinstance(values, np.ndarray) and values.dtype.kind in "iuf"  # nothing to parse
+        numbers = values.astype(float) if plain else pd.to_numeric(values, errors="coerce")
+        numbers = np.asarray(numbers, dtype=float)
         with np.errstate(invalid="ignore"):
             hit = numbers >= self.at_least if self.at_least is not None else numbers < self.below
         return np.where(np.isnan(numbers), self.if_missing, hit)

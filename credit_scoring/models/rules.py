@@ -99,11 +99,13 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
         """:meth:`contributions` as a bare array, the rules' columns in policy order."""
         policy = self._policy()
         _require(X, policy.features)
-        values = np.empty((row_count(X), len(policy.rules)))
-        for j, rule in enumerate(policy.rules):
-            points = rule.points * np.nan_to_num(np.asarray(X[rule.feature], dtype=float))
-            values[:, j] = _capped(points, rule.cap)
-        return values
+        if not policy.rules:
+            return np.empty((row_count(X), 0))
+        # One matrix for all rules: per-rule arithmetic costs more than the rows on one subject.
+        values = np.column_stack([np.asarray(X[r.feature], dtype=float) for r in policy.rules])
+        points = np.array([r.points for r in policy.rules]) * np.nan_to_num(values)
+        caps = np.array([r.cap for r in policy.rules])
+        return np.where(caps < 0, np.maximum(points, caps), np.minimum(points, caps))
 
     def points(self, X: Columns) -> pd.Series:
         return pd.Series(self.point_values(X), index=row_index(X))
@@ -173,10 +175,6 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
                 for code, points in fired.items()
             ])  # fmt: skip
         return reasons
-
-
-def _capped(points: np.ndarray, cap: float) -> np.ndarray:
-    return np.maximum(points, cap) if cap < 0 else np.minimum(points, cap)
 
 
 def _require(X: Columns, features: list[str]) -> None:
