@@ -49,6 +49,7 @@ __all__ = [
     "IdStatus",
     "generate_resident_ids",
     "generate_usccs",
+    "mask_operator_name",
     "mask_person_name",
     "mask_resident_id",
     "resident_id_check_char",
@@ -375,6 +376,19 @@ def mask_person_name(name: str | None) -> str | None:
         return name
     name = name.strip()
     return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_operator_name(name: str | None, operator: str | None) -> str | None:
+    """An individual business's name with its operator's own name in it masked.
+
+    A 个体工商户 without a trade name is registered under its operator's name (``张三``, or
+    ``张三小吃店``): that is a natural person's name, so it is masked like one (``张*``,
+    ``张*小吃店``). A trade name (``源聚便利店``) is left as it is.
+    """
+    operator = (operator or "").strip()
+    if not name or len(operator) < 2 or operator not in name:
+        return name
+    return name.replace(operator, mask_person_name(operator) or "")
 
 
 # --- Generators for the synthetic city ---------------------------------------------------------

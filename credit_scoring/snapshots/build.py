@@ -19,7 +19,7 @@ from credit_scoring.features.catalog import load_catalog
 from credit_scoring.features.engine import build_features
 from credit_scoring.models.scoring import champion_scorers, grade_table
 from credit_scoring.models.tracking import Tracking
-from credit_scoring.records.codes import mask_person_name, mask_resident_id
+from credit_scoring.records.codes import mask_operator_name, mask_person_name, mask_resident_id
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots.publish import Manifest, publish_snapshot
 from credit_scoring.snapshots.standing import standing_records
@@ -65,7 +65,8 @@ def public_subjects(store: Store, usccs: list[str] | None = None) -> pa.Table:
     """The subjects' public face, sorted by USCC, with personal data masked at the source.
 
     A snapshot is read by every role, so it never holds a legal representative's name or ID in
-    the clear; reviewers read those from the store (``GET /v1/subjects/{uscc}/records``).
+    the clear, nor an individual business's name made of its operator's name; reviewers read
+    those from the store (``GET /v1/subjects/{uscc}/records``).
     """
     with store.con.cursor() as cursor:
         table = cursor.sql(
@@ -75,6 +76,17 @@ def public_subjects(store: Store, usccs: list[str] | None = None) -> pa.Table:
         ).to_arrow_table()
     if usccs is not None:
         table = table.filter(pc.is_in(table.column("uscc"), pa.array(usccs, pa.string())))
+    operators = table.column("legal_rep_name").to_pylist()
+    names = [
+        mask_operator_name(name, operator) if kind == "individual_business" else name
+        for name, kind, operator in zip(
+            table.column("name").to_pylist(), table.column("subject_type").to_pylist(), operators,
+            strict=True,
+        )
+    ]  # fmt: skip
+    table = table.set_column(
+        table.schema.get_field_index("name"), "name", pa.array(names, pa.string())
+    )
     for column, mask in (("legal_rep_name", mask_person_name), ("legal_rep_id", mask_resident_id)):
         masked = pa.array([mask(v) or None for v in table.column(column).to_pylist()], pa.string())
         table = table.set_column(table.schema.get_field_index(column), column, masked)

@@ -103,3 +103,11 @@ def test_code_lists_accept_codes_chinese_labels_and_aliases():
     assert codes.SUBJECT_TYPES.label("individual_business") == "个体工商户"
     with pytest.raises(ValueError, match="not a severity code"):
         codes.SEVERITIES.parse("catastrophic")
+
+
+def test_an_individual_business_named_after_its_operator_is_masked():
+    assert codes.mask_operator_name("张三", "张三") == "张*"
+    assert codes.mask_operator_name("思明区张三小吃店", "张三") == "思明区张*小吃店"
+    assert codes.mask_operator_name("源聚便利店", "叶涛雪") == "源聚便利店"  # a trade name
+    assert codes.mask_operator_name("李记面馆", "李") == "李记面馆"  # one character: no name
+    assert codes.mask_operator_name("乙餐馆", None) == "乙餐馆"
