@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from credit_scoring.features.catalog import (
     Feature,
 )
 from credit_scoring.features.publicity import PublicityPolicy
+from credit_scoring.records import contract
+from credit_scoring.records.contract import Kind
 from credit_scoring.records.store import Store, quote
 
 __all__ = [
@@ -133,12 +136,15 @@ def fetch_subject(store: Store, uscc: str) -> SubjectRows:
     try:
         subject: Row | None = None
         records: dict[str, list[Row]] = {table: [] for table in _COLUMNS}
-        for source, *values in cursor.execute(_SUBJECT_ROWS, [uscc]).fetchall():
-            row = dict(zip(_WIDE_NAMES, values, strict=True))
+        for source, text in cursor.execute(_SUBJECT_ROWS, [uscc]).fetchall():
+            row = json.loads(text)
+            for column in _DATES[source]:
+                if row[column] is not None:
+                    row[column] = dt.date.fromisoformat(row[column])
             if source == "subjects":
-                subject = {c: row[c] for c in _SUBJECT_COLUMNS}
+                subject = row
             else:
-                records[source].append({c: row[c] for c in _OWN[source]})
+                records[source].append(row)
         events: dict[tuple[str, str], list[Row]] = {}
         ids = [r["record_id"] for rows in records.values() for r in rows]
         if ids:
@@ -157,32 +163,34 @@ def fetch_subject(store: Store, uscc: str) -> SubjectRows:
     return SubjectRows(subject, records, events)
 
 
-def _subject_rows_sql() -> tuple[str, list[str], dict[str, list[str]]]:
-    """One query for a subject's register entry and all its records, and how to read it.
+def _subject_rows_sql() -> tuple[str, dict[str, list[str]]]:
+    """One query for a subject's register entry and all its records, and each table's dates.
 
     DuckDB spends most of a point lookup setting the query up, so the lookups of every table
-    go in one ``UNION ALL``: each table fills its own columns of one wide row, the rest NULL.
+    go in one ``UNION ALL``, each row as JSON (one column: tables differ in theirs; binding a
+    wide row padded with NULLs cost more). Doubles survive JSON exactly; dates come back as text.
     """
-    own = {"subjects": list(_SUBJECT_COLUMNS)}
-    own |= {t: ["record_id", "day", *(c.strip() for c in cols.split(","))]
-            for t, (_, cols) in _COLUMNS.items()}  # fmt: skip
-    names = list(dict.fromkeys(c for columns in own.values() for c in columns))
-    days = {t: day for t, (day, _) in _COLUMNS.items()}
-    parts = []
-    for table, columns in own.items():
-        picked = [
-            f"{days[table]} AS day" if c == "day" and table in days
-            else c if c in columns else f"NULL AS {c}"
-            for c in names
-        ]  # fmt: skip
-        parts.append(f"SELECT '{table}', {', '.join(picked)} FROM {quote(table)} WHERE uscc = $1")
-    return " UNION ALL ".join(parts), names, own
+    own = {"subjects": ("", list(_SUBJECT_COLUMNS))}
+    own |= {t: (day, ["record_id", *(c.strip() for c in cols.split(","))])
+            for t, (day, cols) in _COLUMNS.items()}  # fmt: skip
+    parts, dates = [], {}
+    for table, (day, columns) in own.items():
+        fields = [f"day := {day}"] * bool(day) + [f"{c} := {c}" for c in columns]
+        parts.append(
+            f"SELECT '{table}', to_json(struct_pack({', '.join(fields)})) "
+            f"FROM {quote(table)} WHERE uscc = $1"
+        )
+        kinds = {c.name: c.kind for c in contract.table(table).columns}
+        dates[table] = ["day"] * bool(day) + [
+            c for c in columns if kinds.get(c) in (Kind.EVENT_DATE, Kind.TERM_DATE)
+        ]
+    return " UNION ALL ".join(parts), dates
 
 
 _SUBJECT_COLUMNS = (
     "uscc", "registered_date", "subject_type", "status", "region_code", "industry_code"
 )  # fmt: skip
-_SUBJECT_ROWS, _WIDE_NAMES, _OWN = _subject_rows_sql()
+_SUBJECT_ROWS, _DATES = _subject_rows_sql()
 
 
 def subject_features(
