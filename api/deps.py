@@ -27,6 +27,7 @@ __all__ = [
     "ServicesDep",
     "TodayDep",
     "WorkspaceDep",
+    "limit_public_filing",
     "served_now",
 ]
 
@@ -57,6 +58,14 @@ async def _served(request: Request) -> Served:
 
 
 ServedDep = Annotated[Served, Depends(_served)]
+
+
+async def limit_public_filing(request: Request) -> None:
+    """Count a filing without an API key against its address's hourly limit (429 beyond)."""
+    caller: Caller = request.state.caller  # set by RoleRoute before dependencies run
+    if caller.key_id is None:
+        services: Services = request.app.state.services
+        services.filings.check(request.client.host if request.client else "unknown")
 
 
 async def _today(request: Request) -> dt.date:

@@ -44,7 +44,12 @@ class StoreBusy(CreditScoringError):
 
 
 def problem(
-    request: Request, status: int, detail: str, kind: str | None = None, **extra: Any
+    request: Request,
+    status: int,
+    detail: str,
+    kind: str | None = None,
+    retry_after: int | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body = {
         "type": f"/problems/{kind}" if kind else "about:blank",
@@ -57,6 +62,8 @@ def problem(
     headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -70,7 +77,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(CreditScoringError)
     async def library_error(request: Request, error: CreditScoringError) -> JSONResponse:
         message = error.args[0] if error.args else type(error).__name__
-        return problem(request, error.http_status, str(message), _kind(error))
+        wait = getattr(error, "retry_after", None)  # a limit says when to come back
+        return problem(request, error.http_status, str(message), _kind(error), retry_after=wait)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from api.auth import KeyRing
 from api.errors import StoreBusy
+from api.ratelimit import FilingLimit
 from api.settings import Settings
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.records.store import Store
@@ -61,13 +62,15 @@ class Services:
     holder: SnapshotHolder
     keys: KeyRing
     store: StoreAccess
+    filings: FilingLimit
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
         engine = connect(settings.workflow_db_url)
         holder = SnapshotHolder(settings.snapshot_dir, verify=settings.verify_snapshots)
         services = cls(settings, engine, holder, KeyRing(engine, settings.key_cache_seconds),
-                       StoreAccess(str(settings.db_path)))  # fmt: skip
+                       StoreAccess(str(settings.db_path)),
+                       FilingLimit(settings.public_filings_per_hour))  # fmt: skip
         services.poll()
         return services
 

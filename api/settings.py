@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credit_scoring.records.store import DEFAULT_DB
@@ -32,5 +33,7 @@ class Settings(BaseSettings):
     # How soon a newly published snapshot, or a re-grade made by another worker, is served.
     poll_seconds: float = 1.0
     key_cache_seconds: float = 2.0  # how soon a revoked key stops working
+    # Objections and repair applications one address may file in an hour without a key (0: any).
+    public_filings_per_hour: int = Field(default=20, ge=0)
     verify_snapshots: bool = True  # check each table's SHA-256 against the manifest on load
     today: dt.date | None = None  # pin the service's date (demos, tests); default the real date

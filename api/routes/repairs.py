@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import EVERYONE, Role, RoleRoute, allow
 from api.convert import grade_public, repair_out, repair_reviewer
@@ -16,6 +16,7 @@ from api.deps import (
     ServicesDep,
     TodayDep,
     WorkspaceDep,
+    limit_public_filing,
 )
 from api.schemas.common import ItemId, Uscc
 from api.schemas.workflows import (
@@ -32,7 +33,8 @@ from credit_scoring.workflows.audit import record_access
 router = APIRouter(route_class=RoleRoute, prefix="/v1/repairs", tags=["repairs"])
 
 
-@router.post("", status_code=201, **allow(*EVERYONE))
+# The limit runs before the workspace opens the store: a refused filing touches nothing.
+@router.post("", status_code=201, dependencies=[Depends(limit_public_filing)], **allow(*EVERYONE))
 def apply(
     body: RepairCreate, caller: CallerDep, space: WorkspaceDep, today: TodayDep
 ) -> RepairReviewer | RepairPublic:

@@ -84,6 +84,7 @@ def start_service(folder: Path, url: str, **overrides) -> tuple[TestClient, Sett
         "snapshot_dir": folder / "snapshots", "mlruns": folder / "mlruns", "today": TODAY,
         "key_cache_seconds": 0, "poll_seconds": 3600,
         "public_base_url": "https://credit.example.gov.cn",
+        "public_filings_per_hour": 0,  # the table and the fuzz file far more; see test_limits
     }  # fmt: skip
     settings = Settings(**{**values, **overrides})
     return TestClient(create_app(settings)), settings
