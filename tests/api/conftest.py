@@ -66,7 +66,7 @@ def city(tmp_path_factory) -> Path:
     return folder
 
 
-def _fresh_database(kind: str, folder: Path) -> str:
+def fresh_workflow_database(kind: str, folder: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{folder / 'workflow.db'}"
     if not POSTGRES_URL:
@@ -95,7 +95,7 @@ def service(request, city, tmp_path_factory):
     folder = tmp_path_factory.mktemp("api-service")
     shutil.copy(city / "credit.duckdb", folder / "credit.duckdb")
     shutil.copytree(city / "snapshots", folder / "snapshots")
-    url = _fresh_database(request.param, folder)
+    url = fresh_workflow_database(request.param, folder)
     engine = connect(url)
     keys = {role: create_key(engine, name=f"test-{role}", role=role, actor="tests")[1]
             for role in ROLES}  # fmt: skip

@@ -20,7 +20,7 @@ from credit_scoring.settings import policy_path
 from credit_scoring.snapshots import publish
 
 from ..conftest import RESTAURANT, SHOP, tiny_city, write_table
-from .conftest import AS_OF, start_service
+from .conftest import AS_OF, fresh_workflow_database, start_service
 
 SHOWN = {"CF1", "CF_NOW", "CF_MINOR", "XK1", "MD_RED"}  # on SHOP's page on TODAY
 HIDDEN = {
@@ -78,9 +78,9 @@ def shop_city(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def shop(shop_city):
-    client, _ = start_service(shop_city, f"sqlite:///{shop_city / 'workflow.db'}")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shop(request, shop_city):
+    client, _ = start_service(shop_city, fresh_workflow_database(request.param, shop_city))
     with client:
         yield client
 
