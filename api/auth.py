@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from api.errors import Forbidden, NotAuthenticated
+from api.path_only import is_path_only, path_only_handler
 from credit_scoring.workflows.keys import KeyInfo, list_keys, matches, parse_token
 
 __all__ = [
@@ -122,6 +123,8 @@ class RoleRoute(APIRoute):
     The check wraps the route's handler rather than being a FastAPI dependency: solving a
     dependency costs tens of microseconds per request, most of a grade lookup's cost. A route
     that declares no roles fails when the app is built, so none can be left open by mistake.
+    An endpoint marked :func:`~api.path_only.path_only` gets that module's handler, which skips
+    FastAPI's parameter solving; the role check wraps it all the same.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -129,7 +132,7 @@ class RoleRoute(APIRoute):
         if not declared:
             raise TypeError(f"{self.path} declares no roles: add **allow(...) to its decorator")
         roles = tuple(Role(r) for r in declared)
-        handler = super().get_route_handler()
+        handler = path_only_handler(self) if is_path_only(self) else super().get_route_handler()
 
         async def admitted(request: Request) -> Response:
             admit(request, roles)
