@@ -20,7 +20,14 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from api.errors import Forbidden, NotAuthenticated
-from credit_scoring.workflows.keys import KeyInfo, list_keys, matches, parse_token
+from api.path_only import is_path_only, path_only_handler
+from credit_scoring.workflows.keys import (
+    KeyInfo,
+    canonical_token,
+    list_keys,
+    matches,
+    parse_token,
+)
 
 __all__ = [
     "API_KEY_SCHEME",
@@ -64,24 +71,44 @@ class Caller:
 
 
 class KeyRing:
-    """The active keys by key id, reloaded from the workflow database when stale."""
+    """The active keys by key id, reloaded from the workflow database when stale.
+
+    A token whose secret matched is remembered, with its caller, until the next reload: the next
+    request with it skips the hash and the parsing. A reload starts afresh, so a revoked key
+    still stops working within ``max_age_seconds``; only well-formed tokens of active keys are
+    remembered, one per key, so the memo cannot grow with what callers send.
+    """
 
     def __init__(self, engine: Engine, max_age_seconds: float) -> None:
         self.engine = engine
         self.max_age = max_age_seconds
-        self._keys: dict[str, KeyInfo] = {}
+        # The keys and the verified tokens, swapped as one tuple so a reader sees matching pairs.
+        self._state: tuple[dict[str, KeyInfo], dict[str, Caller]] = ({}, {})
         self._loaded_at = float("-inf")
         self._lock = threading.Lock()
 
-    def find(self, key_id: str) -> KeyInfo | None:
+    def caller(self, token: str) -> Caller | None:
+        """The caller an ``X-API-Key`` token names, or None for an unknown or revoked key."""
         self.refresh_if_stale()
-        return self._keys.get(key_id)
+        keys, verified = self._state
+        known = verified.get(token)
+        if known is not None:
+            return known
+        parsed = parse_token(token)
+        info = keys.get(parsed[0]) if parsed else None
+        if parsed is None or info is None or not matches(info, parsed[1]):
+            return None
+        caller = Caller(Role(info.role), info.key_id, info.name)
+        if token == canonical_token(*parsed):  # one entry per key, whatever else is sent
+            verified[token] = caller
+        return caller
 
     def refresh_if_stale(self) -> None:
         # The service's poll loop calls this too, so a request rarely pays for the reload.
         if time.monotonic() - self._loaded_at > self.max_age:
             with self._lock:
-                self._keys = {k.key_id: k for k in list_keys(self.engine, active_only=True)}
+                keys = {k.key_id: k for k in list_keys(self.engine, active_only=True)}
+                self._state = (keys, {})
                 self._loaded_at = time.monotonic()
 
 
@@ -89,12 +116,11 @@ def authenticate(request: HTTPConnection, token: str | None) -> Caller:
     """The caller a token names; no token is the public."""
     if not token:
         return Caller(Role.public)
-    parsed = parse_token(token)
     ring: KeyRing = request.app.state.services.keys
-    info = ring.find(parsed[0]) if parsed else None
-    if parsed is None or info is None or not matches(info, parsed[1]):
+    caller = ring.caller(token)
+    if caller is None:
         raise NotAuthenticated("the X-API-Key is unknown or revoked")
-    return Caller(Role(info.role), info.key_id, info.name)
+    return caller
 
 
 async def _caller(request: Request) -> Caller:
@@ -122,6 +148,8 @@ class RoleRoute(APIRoute):
     The check wraps the route's handler rather than being a FastAPI dependency: solving a
     dependency costs tens of microseconds per request, most of a grade lookup's cost. A route
     that declares no roles fails when the app is built, so none can be left open by mistake.
+    An endpoint marked :func:`~api.path_only.path_only` gets that module's handler, which skips
+    FastAPI's parameter solving; the role check wraps it all the same.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -129,7 +157,7 @@ class RoleRoute(APIRoute):
         if not declared:
             raise TypeError(f"{self.path} declares no roles: add **allow(...) to its decorator")
         roles = tuple(Role(r) for r in declared)
-        handler = super().get_route_handler()
+        handler = path_only_handler(self) if is_path_only(self) else super().get_route_handler()
 
         async def admitted(request: Request) -> Response:
             admit(request, roles)

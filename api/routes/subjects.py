@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from api.auth import Role, RoleRoute, allow
 from api.convert import explanation_json, grade_json, grade_public
 from api.deps import CallerDep, ServedDep, ServicesDep, TodayDep, served_now
+from api.path_only import path_only
 from api.schemas.common import Uscc
 from api.schemas.subjects import ExplanationPublic, GradePublic, RecordsReviewer, RegradeResult
 from credit_scoring.records.dossier import subject_dossier
@@ -22,12 +23,14 @@ READERS = (Role.regulator, Role.reviewer, Role.analyst, Role.admin)
 
 
 @router.get("/{uscc}/grade", response_model=GradePublic, **allow(*READERS))
+@path_only  # the hottest two routes: called without FastAPI's parameter solving
 async def get_grade(uscc: UsccPath, request: Request) -> Response:
     """The subject's current grade: the snapshot's, or a newer re-grade."""
     return Response(grade_json(served_now(request), uscc), media_type="application/json")
 
 
 @router.get("/{uscc}/explanation", response_model=ExplanationPublic, **allow(*READERS))
+@path_only
 async def get_explanation(uscc: UsccPath, request: Request) -> Response:
     """Why the subject has its grade: overrides, adverse reasons with their records, positives."""
     return Response(explanation_json(served_now(request), uscc), media_type="application/json")

@@ -25,6 +25,7 @@ __all__ = [
     "ROLES",
     "KeyInfo",
     "KeyNotFound",
+    "canonical_token",
     "create_key",
     "key_hash",
     "list_keys",
@@ -70,6 +71,11 @@ def parse_token(token: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
+def canonical_token(key_id: str, secret: str) -> str:
+    """The one spelling of a token :func:`parse_token` reads as ``(key_id, secret)``."""
+    return f"{_PREFIX}_{key_id}_{secret}"
+
+
 def matches(info: KeyInfo, secret: str) -> bool:
     """Whether ``secret`` is this key's, compared in constant time."""
     return hmac.compare_digest(key_hash(info.salt, secret), info.secret_sha256)
@@ -90,7 +96,7 @@ def create_key(engine: Engine, *, name: str, role: str, actor: str) -> tuple[Key
         audit(session, actor=actor, action="key_created", uscc=None, target=f"key:{key_id}",
               after={"name": name, "role": role})  # fmt: skip
         session.commit()
-    return _info(row), f"{_PREFIX}_{key_id}_{secret}"
+    return _info(row), canonical_token(key_id, secret)
 
 
 def revoke_key(engine: Engine, key_id: str, *, actor: str) -> KeyInfo:

@@ -8,8 +8,10 @@ import shutil
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from api.auth import Caller, KeyRing, Role
 from credit_scoring.cli import app
 from credit_scoring.workflows import connect
+from credit_scoring.workflows.keys import create_key, matches, revoke_key
 
 from .conftest import start_service
 
@@ -61,3 +63,28 @@ def test_publish_prints_one_json_object_and_makes_the_snapshot_current(city, tmp
     manifest = json.loads(out)
     assert (tmp_path / "snapshots" / "CURRENT").read_text().strip() == manifest["snapshot_id"]
     assert manifest["subjects"] == manifest["tables"]["grades"]["rows"] > 0
+
+
+def test_a_verified_key_is_remembered_until_the_ring_reloads_and_a_revoked_one_then_fails(
+    tmp_path, monkeypatch
+):
+    engine = connect(f"sqlite:///{tmp_path / 'workflow.db'}")
+    info, token = create_key(engine, name="甲", role="regulator", actor="tests")
+    ring = KeyRing(engine, max_age_seconds=60)
+    now = [1000.0]
+    monkeypatch.setattr("api.auth.time.monotonic", lambda: now[0])
+    hashed = []
+    monkeypatch.setattr("api.auth.matches", lambda *a: hashed.append(a) or matches(*a))
+    # Given a key checked once, when it comes again, it is not hashed again.
+    assert ring.caller(token) == Caller(Role.regulator, info.key_id, "甲")
+    assert ring.caller(token) == Caller(Role.regulator, info.key_id, "甲")
+    assert len(hashed) == 1
+    # Other spellings of it are checked every time and not remembered; forgeries never pass.
+    assert ring.caller(f" {token} ") is not None and ring.caller(f" {token} ") is not None
+    assert len(hashed) == 3
+    assert ring.caller(token[:-1] + ("x" if token[-1] != "x" else "y")) is None
+    # When it is revoked, it works until the ring is stale, then no more.
+    revoke_key(engine, info.key_id, actor="tests")
+    assert ring.caller(token) is not None
+    now[0] += 61
+    assert ring.caller(token) is None

@@ -150,3 +150,13 @@ def test_a_damaged_snapshot_is_refused_and_the_old_one_kept(two_snapshots, tmp_p
         holder.refresh()
     assert holder.state is not None and holder.state.snapshot_id == first
     assert holder.refresh() is False  # refused once, not re-read (and re-hashed) every poll
+
+
+def test_a_subject_is_found_at_its_row_and_an_unknown_code_nowhere(service):
+    snapshot = service.served.snapshot
+    usccs = snapshot.tables["grades"].column("uscc").to_pylist()
+    # Repeats and misses in between: the last search is remembered, never mixed up.
+    for row in (0, len(usccs) - 1, 7, 7, 0):
+        assert snapshot.find(usccs[row]) == row
+        assert snapshot.find("91350200776049653A") is None
+        assert snapshot.row("subjects", usccs[row], ["uscc"]) == {"uscc": usccs[row]}
