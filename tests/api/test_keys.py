@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -13,7 +14,7 @@ from credit_scoring.cli import app
 from credit_scoring.workflows import connect
 from credit_scoring.workflows.keys import create_key, matches, revoke_key
 
-from .conftest import start_service
+from .conftest import fresh_workflow_database, start_service
 
 runner = CliRunner()
 
@@ -23,8 +24,9 @@ def _cli(*args):
     return result.exit_code, result.output
 
 
-def test_a_key_made_on_the_command_line_works_until_it_is_revoked(city, tmp_path):
-    url = f"sqlite:///{tmp_path / 'workflow.db'}"
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_key_made_on_the_command_line_works_until_it_is_revoked(city, tmp_path, database):
+    url = fresh_workflow_database(database, tmp_path)
     code, out = _cli("keys", "create", "--name", "审核员甲", "--role", "reviewer",
                      "--workflow-db", url, "--json")  # fmt: skip
     assert code == 0, out

@@ -24,7 +24,7 @@ from credit_scoring.snapshots import (
 from credit_scoring.workflows import connect
 from credit_scoring.workflows.keys import create_key
 
-from .conftest import AS_OF, start_service
+from .conftest import AS_OF, fresh_workflow_database, start_service
 
 NEXT = {"A": "B", "B": "C", "C": "D", "D": "A"}
 
@@ -62,9 +62,10 @@ def _point_at(root, snapshot_id):
     os.replace(root / "CURRENT.tmp", root / "CURRENT")
 
 
-def test_a_swap_under_concurrent_reads_never_serves_a_mix_of_two_snapshots(two_snapshots):
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_swap_under_concurrent_reads_never_serves_a_mix_of_two_snapshots(two_snapshots, database):
     folder, first, second, grades = two_snapshots
-    url = f"sqlite:///{folder / 'workflow.db'}"
+    url = fresh_workflow_database(database, folder)
     _, token = create_key(connect(url), name="swap", role="regulator", actor="tests")
     client, settings = start_service(folder, url)
     app = client.app
@@ -109,9 +110,10 @@ def test_a_swap_under_concurrent_reads_never_serves_a_mix_of_two_snapshots(two_s
     assert seen == {first, second}, "the swap must happen while requests are served"
 
 
-def test_the_service_is_not_ready_until_a_snapshot_is_published(city, tmp_path):
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_service_is_not_ready_until_a_snapshot_is_published(city, tmp_path, database):
     shutil.copy(city / "credit.duckdb", tmp_path / "credit.duckdb")
-    client, _ = start_service(tmp_path, f"sqlite:///{tmp_path / 'workflow.db'}")
+    client, _ = start_service(tmp_path, fresh_workflow_database(database, tmp_path))
     with client:
         assert client.get("/healthz").status_code == 200
         not_ready = client.get("/readyz")
