@@ -12,11 +12,13 @@ counted. Overrides the grade policy applied come first, with the records that tr
 positive factors are listed apart; the other scorers' grades are a second opinion, flagged when
 one is more than a grade away.
 
-One builder, :func:`explain_table`, serves a million subjects and one alike: contributions and
-their ranking are whole-matrix numpy, the records behind the reasons come from one query per
+One builder, :func:`explanation_columns`, serves a million subjects and one alike: contributions
+and their ranking are whole-matrix numpy, the records behind the reasons come from one query per
 source (or, for the on-demand path, from the rows the features were computed from), and the
-reasons' JSON is assembled a column of rows at a time (:mod:`._texts`). :func:`explain_grades`
-and :func:`explain_subject` read that table back as :class:`Explanation` objects.
+reasons' JSON is assembled a column of rows at a time (:mod:`._texts`). :func:`explain_table`
+is its DataFrame; :func:`explain_grades` and :func:`explain_subject` read it back as
+:class:`Explanation` objects. Its inputs are tables of columns: DataFrames in batch, plain
+arrays for one subject, whose DataFrame would cost more than explaining it.
 """
 
 from __future__ import annotations
@@ -109,8 +111,8 @@ def explanation_columns(
     texts = ReasonTexts(catalog, policy, features)
     opinions, disagreement = _second_opinions(grades, policy)
 
-    def objects(values: Any) -> np.ndarray:
-        return np.asarray(values, dtype=object)
+    def objects(column: Any) -> np.ndarray:
+        return np.asarray(column, dtype=object)
 
     return {
         "uscc": usccs,
