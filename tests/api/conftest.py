@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url, text
 
 from api import Settings, create_app
 from credit_scoring.records.ingestion import ingest_directory
@@ -25,7 +26,6 @@ from credit_scoring.records.store import Store
 from credit_scoring.snapshots import current_snapshot_id, publish
 from credit_scoring.synth import generate_city
 from credit_scoring.workflows import connect
-from credit_scoring.workflows.database import Base
 from credit_scoring.workflows.keys import ROLES, create_key
 
 AS_OF = dt.date(2026, 9, 30)  # the city's last day: the snapshot's date
@@ -67,14 +67,39 @@ def city(tmp_path_factory) -> Path:
 
 
 def fresh_workflow_database(kind: str, folder: Path) -> str:
+    """An empty workflow database: a SQLite file in ``folder``, or a PostgreSQL schema.
+
+    Each PostgreSQL one is a schema of its own on the test server (the URL sets the search
+    path), so two test runs on one server never drop or read each other's tables; the schemas
+    are dropped when the session ends.
+    """
     if kind == "sqlite":
         return f"sqlite:///{folder / 'workflow.db'}"
     if not POSTGRES_URL:
         pytest.skip("no PostgreSQL: set CREDIT_SCORING_TEST_POSTGRES_URL (.ci/run does)")
-    engine = create_engine(POSTGRES_URL)
-    Base.metadata.drop_all(engine)  # a fresh schema per module; DROP passes the audit trigger
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    _run_on_server(f"CREATE SCHEMA {schema}")
+    _SCHEMAS.append(schema)
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+_SCHEMAS: list[str] = []
+
+
+def _run_on_server(*statements: str) -> None:
+    engine = create_engine(POSTGRES_URL)  # type: ignore[arg-type]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
     engine.dispose()
-    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas():
+    yield
+    if _SCHEMAS:
+        _run_on_server(*(f"DROP SCHEMA IF EXISTS {s} CASCADE" for s in _SCHEMAS))
 
 
 def start_service(folder: Path, url: str, **overrides) -> tuple[TestClient, Settings]:
