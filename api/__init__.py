@@ -1,6 +1,6 @@
 """The HTTP API: a thin typed FastAPI layer over the ``credit_scoring`` library."""
 
 from api.main import create_app
-from api.settings import Settings
+from credit_scoring.settings import Settings
 
 __all__ = ["Settings", "create_app"]

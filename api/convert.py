@@ -17,6 +17,7 @@ from api.schemas.workflows import (
     RepairPublic,
     RepairReviewer,
 )
+from credit_scoring.errors import SubjectNotFound
 from credit_scoring.explain.explanation import EXPLANATION_COLUMNS, JSON_COLUMNS
 from credit_scoring.records.codes import mask_person_name
 from credit_scoring.snapshots import Served
@@ -43,6 +44,14 @@ def grade_public(served: Served, uscc: str) -> GradePublic:
     return GradePublic(
         name=subject["name"], legal_rep_name=subject["legal_rep_name"], **vars(grade)
     )
+
+
+def served_grade(served: Served, uscc: str) -> str | None:
+    """The grade being served for ``uscc``, or None for a subject the snapshot lacks."""
+    try:
+        return served.grade(uscc).grade
+    except SubjectNotFound:
+        return None
 
 
 def grade_json(served: Served, uscc: str) -> bytes:

@@ -17,7 +17,7 @@ from api.auth import API_KEY_SCHEME
 from api.errors import install_handlers
 from api.routes import ROUTERS
 from api.services import Services
-from api.settings import Settings
+from credit_scoring.settings import Settings
 
 __all__ = ["create_app"]
 

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 from sqlalchemy import Engine
@@ -17,11 +17,12 @@ from sqlalchemy import Engine
 from api.auth import KeyRing
 from api.errors import StoreBusy
 from api.ratelimit import FilingLimit
-from api.settings import Settings
 from credit_scoring.errors import CreditScoringError
+from credit_scoring.grading import Grader
 from credit_scoring.records.store import Store
-from credit_scoring.snapshots import SnapshotHolder, load_regrades
-from credit_scoring.workflows import Workspace, connect
+from credit_scoring.settings import Settings
+from credit_scoring.snapshots import SnapshotHolder
+from credit_scoring.workflows import Workspace, connect, load_regrades
 
 __all__ = ["Services", "StoreAccess"]
 
@@ -63,6 +64,10 @@ class Services:
     keys: KeyRing
     store: StoreAccess
     filings: FilingLimit
+    # The grading service, loaded on the first re-grade and again after a new snapshot is served
+    # (a new snapshot usually follows a new champion): (snapshot id it was loaded under, grader).
+    _grader: tuple[str | None, Grader] | None = field(default=None, repr=False)
+    _grader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -94,11 +99,21 @@ class Services:
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("polling for snapshots and re-grades failed")
 
+    def grader(self, store: Store) -> Grader:
+        """The grading service decisions and re-grades use, loaded once per served snapshot."""
+        served = self.holder.state
+        snapshot = served.snapshot_id if served is not None else None
+        with self._grader_lock:
+            if self._grader is None or self._grader[0] != snapshot:
+                self._grader = (snapshot, Grader.load(store, self.settings))
+            return self._grader[1]
+
     @contextlib.contextmanager
     def workspace(self, *, write: bool) -> Iterator[Workspace]:
-        """A workflow workspace: over a writable store to file and decide, else read-only."""
+        """A workflow workspace: over a writable store with the grader to file and decide, else
+        read-only."""
         with self.store.open(write=write) as store:
-            yield Workspace(self.engine, store, self.settings.mlruns)
+            yield Workspace(self.engine, store, self.grader(store) if write else None)
 
     def close(self) -> None:
         self.engine.dispose()

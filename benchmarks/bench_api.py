@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credit_scoring.grading import Grader
 from credit_scoring.records.codes import generate_usccs
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
@@ -49,7 +50,7 @@ def template_snapshot(folder: Path, n_subjects: int) -> Snapshot:
         with Store(folder / "template.duckdb") as store:
             ingest_directory(store, city.out_dir)
         with Store(folder / "template.duckdb", read_only=True) as store:
-            publish(store, root, as_of=AS_OF, tracking_root=folder / "mlruns")
+            publish(store, root, as_of=AS_OF, grader=Grader.rules_only())
     return Snapshot(root / str(current_snapshot_id(root)))
 
 
@@ -147,9 +148,11 @@ def main() -> None:
         started = time.perf_counter()
         tables = tile(template, distinct_usccs(template, args.subjects))
         manifest = template.manifest
+        grading = manifest.model_dump(
+            include={"policy_version", "model_version", "source", "fallback"}
+        )
         publish_snapshot(root, tables, as_of=manifest.as_of, store_read_at=manifest.store_read_at,
-                         policy_version=manifest.policy_version,
-                         model_version=manifest.model_version)  # fmt: skip
+                         grading=grading)  # fmt: skip
         print(f"synthesised and published {args.subjects:,} subjects in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     snapshot = Snapshot(root / str(current_snapshot_id(root)), verify=False)

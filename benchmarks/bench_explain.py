@@ -33,23 +33,20 @@ AS_OF = dt.date(2026, 6, 30)
 
 
 def _load(db: Path, mlruns: Path) -> tuple[Any, ...]:
-    from credit_scoring.features import load_catalog
-    from credit_scoring.models.grading import load_grading_policy
-    from credit_scoring.models.scoring import MODEL_NAME
-    from credit_scoring.models.tracking import Tracking
+    from credit_scoring.grading import Grader
     from credit_scoring.records.store import Store
+    from credit_scoring.settings import Settings
 
-    _, bundle = Tracking(mlruns).champion(MODEL_NAME)
     store = Store(db, read_only=True)
-    return store, load_catalog().risk_features(), load_grading_policy(), bundle
+    grader = Grader.load(store, Settings(mlruns=mlruns))
+    assert grader.bundle is not None, grader.fallback
+    return store, grader
 
 
 def single(db: Path, mlruns: Path, n: int) -> dict[str, Any]:
     import numpy as np
 
-    from credit_scoring.explain import explain_subject
-
-    store, catalog, policy, bundle = _load(db, mlruns)
+    store, grader = _load(db, mlruns)
     registered = "registered_date IS NULL OR registered_date <= ?"  # existing on AS_OF
     found = store.con.execute(f"SELECT uscc FROM subjects WHERE {registered}", [AS_OF])
     subjects = [u for (u,) in found.fetchall()]
@@ -57,25 +54,25 @@ def single(db: Path, mlruns: Path, n: int) -> dict[str, Any]:
     latencies = []
     for i, uscc in enumerate(chosen):
         started = time.perf_counter()
-        explain_subject(store, str(uscc), as_of=AS_OF, catalog=catalog, policy=policy,
-                        bundle=bundle)  # fmt: skip
+        grader.explain(store, str(uscc), as_of=AS_OF)
         if i >= 20:  # the first few warm caches (catalog, policies, LightGBM) up
             latencies.append((time.perf_counter() - started) * 1000)
     p50, p99, worst = np.percentile(latencies, [50, 99, 100])
-    steps = _single_steps(store, catalog, policy, bundle, [str(u) for u in chosen[20:]])
+    steps = _single_steps(store, grader, [str(u) for u in chosen[20:]])
     return {"subjects": n, "p50_ms": p50, "p99_ms": p99, "max_ms": worst, "steps_ms": steps}
 
 
-def _single_steps(store: Any, catalog: Any, policy: Any, bundle: Any, usccs: list[str]) -> Any:
+def _single_steps(store: Any, grader: Any, usccs: list[str]) -> Any:
     """Where one subject's time goes, p50 and p99 per step of ``explain_subject``, again."""
     import numpy as np
 
     from credit_scoring.explain.reason_codes import explanation_columns
     from credit_scoring.features.online import feature_columns, fetch_subject, subject_features
-    from credit_scoring.features.publicity import load_publicity_policy
     from credit_scoring.models.scoring import grade_columns
+    from credit_scoring.policies.publicity import load_publicity_policy
 
     publicity = load_publicity_policy()
+    catalog, policy, bundle = grader.catalog, grader.policy, grader.bundle
     times: dict[str, list[float]] = {"read": [], "features": [], "grade": [], "explain": []}
     for uscc in usccs:
         started = time.perf_counter()
@@ -96,25 +93,21 @@ def _single_steps(store: Any, catalog: Any, policy: Any, bundle: Any, usccs: lis
 
 
 def batch(db: Path, mlruns: Path, n: int | None) -> dict[str, Any]:
-    from credit_scoring.explain import explain_table
-    from credit_scoring.features import build_features
     from credit_scoring.models.gbm import _unique_rows
-    from credit_scoring.models.scoring import grade_table
 
-    store, catalog, policy, bundle = _load(db, mlruns)
+    store, grader = _load(db, mlruns)
+    bundle = grader.bundle
     seconds = {}
     started = time.perf_counter()
-    features = build_features(store, catalog, as_of=AS_OF)
+    features = grader.features(store, as_of=AS_OF)
     if n is not None:
         features = features.sample(n, random_state=0).sort_values("uscc", ignore_index=True)
     seconds["features"] = time.perf_counter() - started
     started = time.perf_counter()
-    grades = grade_table(features, policy, bundle, model_version="bench")
+    grades = grader.grade(features)
     seconds["grades"] = time.perf_counter() - started
     started = time.perf_counter()
-    table = explain_table(
-        store, features, grades, as_of=AS_OF, catalog=catalog, policy=policy, bundle=bundle
-    )
+    table = grader.explain_table(store, features, grades, as_of=AS_OF)
     seconds["explanations"] = time.perf_counter() - started
     gbm = bundle.gbm_
     distinct = len(_unique_rows(gbm._matrix(gbm._checked_frame(features[bundle.features_])))[0])

@@ -26,19 +26,18 @@ AS_OF = dt.date(2026, 6, 30)
 def child(db: Path, mlruns: Path) -> None:
     import numpy as np
 
-    from credit_scoring.features import build_features, load_catalog
-    from credit_scoring.models.grading import load_grading_policy
-    from credit_scoring.models.scoring import MODEL_NAME, grade_table
-    from credit_scoring.models.tracking import Tracking
+    from credit_scoring.grading import Grader
     from credit_scoring.records.store import Store
+    from credit_scoring.settings import Settings
 
-    _, bundle = Tracking(mlruns).champion(MODEL_NAME)
-    policy = load_grading_policy()
-    started = time.perf_counter()
     with Store(db, read_only=True) as store:
-        features = build_features(store, load_catalog().risk_features(), as_of=AS_OF)
+        grader = Grader.load(store, Settings(mlruns=mlruns))
+        bundle = grader.bundle
+        assert bundle is not None, grader.fallback
+        started = time.perf_counter()
+        features = grader.features(store, as_of=AS_OF)
     feature_seconds = time.perf_counter() - started
-    grades = grade_table(features, policy, bundle, model_version="bench")
+    grades = grader.grade(features)
     total = time.perf_counter() - started
     X = features[bundle.features_]
     gbm = bundle.gbm_

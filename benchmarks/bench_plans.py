@@ -39,14 +39,15 @@ AS_OF = dt.date(2026, 6, 30)
 def quality(folder: Path, subjects: int, seeds: int, city_seed: int) -> dict[str, object]:
     import numpy as np
 
-    from credit_scoring.models.scoring import grade_store
+    from credit_scoring.grading import Grader
     from credit_scoring.models.tracking import Tracking
     from credit_scoring.models.training import train
     from credit_scoring.records.ingestion import ingest_directory, ingest_file
     from credit_scoring.records.store import Store
+    from credit_scoring.settings import Settings
     from credit_scoring.supervision import create_plan, evaluate_plans
-    from credit_scoring.supervision.synthetic import simulate_results, truth_comparison
     from credit_scoring.synth import generate_city
+    from credit_scoring.synth.plan_truth import simulate_results, truth_comparison
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -58,7 +59,8 @@ def quality(folder: Path, subjects: int, seeds: int, city_seed: int) -> dict[str
         started = time.perf_counter()
         train(store, as_of=AS_OF, tracking=tracking, seed=0)
         out["train_s"] = time.perf_counter() - started
-        grades = grade_store(store, as_of=AS_OF, tracking=tracking)
+        grader = Grader.load(store, Settings(mlruns=tracking.root))
+        grades = grader.grade_store(store, as_of=AS_OF)
         out["grades"] = grades["grade"].value_counts().sort_index().to_dict()
         for design in ("stratified", "pps"):
             plan = create_plan(store, as_of=AS_OF, rate=0.1, seed=1, grades=grades,
@@ -97,15 +99,13 @@ def quality(folder: Path, subjects: int, seeds: int, city_seed: int) -> dict[str
 def scale_child(db: Path) -> None:
     import numpy as np
 
-    from credit_scoring.models.grading import load_grading_policy
-    from credit_scoring.models.scoring import grade_store
+    from credit_scoring.grading import Grader
     from credit_scoring.records.store import Store
     from credit_scoring.supervision import create_plan, verify_plan
 
-    rules = load_grading_policy().model_copy(update={"authoritative": "rules"})
     with Store(db) as store:
         started = time.perf_counter()
-        grades = grade_store(store, as_of=AS_OF, policy=rules)
+        grades = Grader.rules_only().grade_store(store, as_of=AS_OF)
         grading = time.perf_counter() - started
         grades["pd"] = np.random.default_rng(0).beta(1, 10, len(grades))
         inspectors = store.count("inspectors")

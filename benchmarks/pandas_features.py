@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.features.catalog import BOOLEAN, LIST_COLUMNS, SOURCES, Catalog, Feature
-from credit_scoring.features.publicity import TIERS, PublicityPolicy, load_publicity_policy
+from credit_scoring.policies.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.records.store import Store, quote
 
 __all__ = ["pandas_features"]

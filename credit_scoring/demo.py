@@ -13,18 +13,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from credit_scoring.explain.explanation import Explanation
-from credit_scoring.explain.service import explain_from_store
 from credit_scoring.features.summary import write_table
-from credit_scoring.models.scoring import grade_store
+from credit_scoring.grading import Grader
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.models.training import TrainResult, train
 from credit_scoring.records.disclosure import DisclosureReport, disclosure_report
 from credit_scoring.records.ingestion import IngestResult, Progress, ingest_directory
 from credit_scoring.records.store import Store
+from credit_scoring.settings import Settings
 from credit_scoring.supervision import Plan, create_plan, write_plan
 from credit_scoring.supervision.evaluation import expected_lifts
 from credit_scoring.synth import CityFiles, generate_city
@@ -41,6 +42,7 @@ class DemoResult:
     ingests: list[IngestResult]
     disclosure: DisclosureReport
     training: TrainResult
+    grading: dict[str, Any]  # Grader.describe(): who decided the grades
     grades: pd.DataFrame
     example: Explanation | None  # the explanation of one D-grade subject
     seconds: dict[str, float]
@@ -89,18 +91,16 @@ def run_demo(
         _stage(on_stage, "training the three scorers")
         started = time.perf_counter()
         training = train(store, as_of=DEMO_END, tracking=tracking, seed=seed)
+        store.remember_registry(tracking.root)
         seconds["train"] = time.perf_counter() - started
         _stage(on_stage, "grading every subject")
         started = time.perf_counter()
-        grades = grade_store(store, as_of=DEMO_END, tracking=tracking)
+        grader = Grader.load(store, Settings().but(mlruns=tracking.root))
+        grades = grader.grade_store(store, as_of=DEMO_END)
         write_table(grades, workdir / "grades.parquet")
         seconds["grade"] = time.perf_counter() - started
         worst = grades[grades["grade"] == "D"]["uscc"].head(1).tolist()
-        example = (
-            explain_from_store(store, worst[0], as_of=DEMO_END, tracking_root=workdir / "mlruns")
-            if worst
-            else None
-        )
+        example = grader.explain(store, worst[0], as_of=DEMO_END) if worst else None
         _stage(on_stage, "drawing the inspection plan")
         started = time.perf_counter()
         plan = create_plan(store, as_of=DEMO_END, seed=seed, grades=grades)
@@ -109,8 +109,9 @@ def run_demo(
         seconds["plan"] = time.perf_counter() - started
     lifts = expected_lifts(plan.frame, plan.parameters)
     return DemoResult(
-        city, db, ingests, report, training, grades, example, seconds, plan=plan, plan_lifts=lifts
-    )
+        city, db, ingests, report, training, grader.describe(), grades, example, seconds,
+        plan=plan, plan_lifts=lifts,
+    )  # fmt: skip
 
 
 def _stage(on_stage: Callable[[str, float], None] | None, name: str) -> None:

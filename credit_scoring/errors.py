@@ -9,6 +9,7 @@ __all__ = [
     "CreditScoringError",
     "FileRejected",
     "InfeasiblePlan",
+    "InvalidInput",
     "PlanNotFound",
     "SchemaVersionError",
     "SubjectNotFound",
@@ -19,6 +20,19 @@ class CreditScoringError(Exception):
     """Base of every error the library raises on purpose."""
 
     http_status = 500
+
+
+class InvalidInput(CreditScoringError, ValueError):
+    """A value a user gave cannot be used; ``field`` names it (an option, a field, a key).
+
+    A ``ValueError`` too, so code that validated with ``ValueError`` before still catches it.
+    """
+
+    http_status = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class FileRejected(CreditScoringError):

@@ -17,7 +17,8 @@ from typing import Any
 import qrcode
 import qrcode.constants
 
-from credit_scoring.models.grading import load_grading_policy
+from credit_scoring.errors import InvalidInput
+from credit_scoring.policies import load_grading_policy
 from credit_scoring.records.codes import LIST_TYPES, SUBJECT_TYPES
 from credit_scoring.snapshots.serving import Served, ServedGrade
 from credit_scoring.snapshots.standing import PUBLIC_LISTS, in_force
@@ -81,7 +82,7 @@ def red_black_list(
 ) -> list[ListEntry]:
     """The entries of the red or black list publishable on ``day``, optionally filtered."""
     if list_type not in PUBLIC_LISTS:
-        raise ValueError(f"list must be one of {PUBLIC_LISTS}; got {list_type!r}")
+        raise InvalidInput(f"list must be one of {PUBLIC_LISTS}; got {list_type!r}", field="list")
     rows = [r for r in served.snapshot.list_entries if r["uscc"] not in served.regrades]
     for uscc in served.regrades:  # re-graded subjects: their records as of the regrade
         about = served.subject(uscc)

@@ -1,83 +1,59 @@
-"""Settings from the environment, and strict loading of the YAML that holds policies.
+"""One settings object for every path and URL, from ``CREDIT_SCORING_*`` environment variables.
 
-Policies (``models/*.yaml``) and the feature catalog (``features/*.yaml``) are data that
-reviewers read as diffs; they load once into frozen pydantic objects, and a mistake fails with
-the file and the key named: ``features/penalties.yaml: penalty_count_365d.window: ...``.
+The command line, the HTTP service and the notebooks all read :class:`Settings`; a command-line
+option overrides its field for one command (``--db`` is ``db_path``). Secrets never live here:
+API keys are in the workflow database, hashed.
+
+Examples
+--------
+>>> Settings(db_path="elsewhere.duckdb").db_path
+PosixPath('elsewhere.duckdb')
 """
 
 from __future__ import annotations
 
-import functools
-import os
+import datetime as dt
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from credit_scoring.errors import ConfigError
+__all__ = ["Settings"]
 
-__all__ = ["catalog_dir", "format_location", "load_yaml_model", "policy_path"]
-
-_PROJECT_ROOT = Path(__file__).resolve().parents[1]
-M = TypeVar("M", bound=BaseModel)
+# The policies and the catalog installed with the package (links to models/ and features/).
+_DEFAULTS = Path(__file__).resolve().parent / "defaults"
 
 
-def policy_path(name: str) -> Path:
-    """``models/<name>``; the folder can be moved with ``CREDIT_SCORING_POLICY_DIR``."""
-    return Path(os.environ.get("CREDIT_SCORING_POLICY_DIR", _PROJECT_ROOT / "models")) / name
+class Settings(BaseSettings):
+    """Where everything is read and written. Each field is also ``CREDIT_SCORING_<FIELD>``
+    (``CREDIT_SCORING_WORKFLOW_DB_URL=postgresql+psycopg://…``)."""
 
+    model_config = SettingsConfigDict(env_prefix="CREDIT_SCORING_", frozen=True, extra="forbid")
 
-def catalog_dir() -> Path:
-    """The feature catalog folder; moved with ``CREDIT_SCORING_CATALOG_DIR``."""
-    return Path(os.environ.get("CREDIT_SCORING_CATALOG_DIR", _PROJECT_ROOT / "features"))
+    db_path: Path = Path("data/credit.duckdb")  # the DuckDB records store
+    workflow_db_url: str = "sqlite:///data/workflow.db"  # SQLAlchemy: SQLite file or PostgreSQL
+    snapshot_dir: Path = Path("data/snapshots")
+    # The MLflow tracking folder the champion comes from. Unset: the one the store recorded when
+    # it was last trained on (`credit-scoring train --db X --mlruns M`).
+    mlruns: Path | None = None
+    # Where `train` starts a registry for a store that has none yet.
+    new_registry: Path = Path("mlruns")
+    policy_dir: Path = _DEFAULTS / "models"  # the policies (models/*.yaml)
+    catalog_dir: Path = _DEFAULTS / "features"  # the feature catalog (features/*.yaml)
 
+    # The HTTP service.
+    # The page URL a QR code encodes; default: the URL the request came in on.
+    public_base_url: str | None = None
+    # How soon a newly published snapshot, or a re-grade made by another worker, is served.
+    poll_seconds: float = 1.0
+    key_cache_seconds: float = 2.0  # how soon a revoked key stops working
+    # Objections and repair applications one address may file in an hour without a key (0: any).
+    public_filings_per_hour: int = Field(default=20, ge=0)
+    verify_snapshots: bool = True  # check each table's SHA-256 against the manifest on load
+    today: dt.date | None = None  # pin the service's date (demos, tests); default the real date
 
-def read_yaml(path: Path) -> Any:
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from None
-
-
-def load_yaml_model(path: Path, model: type[M]) -> M:
-    """Parse ``path`` into ``model``; a validation error names the file and the key.
-
-    Loaded once per file version: the result is frozen, and a file edited on disk (a newer
-    modification time) is read again.
-    """
-    stamp = path.stat().st_mtime_ns if path.is_file() else -1
-    return _load_yaml_model(path.resolve(), stamp, model)
-
-
-@functools.lru_cache(maxsize=64)
-def _load_yaml_model(path: Path, stamp: int, model: type[M]) -> M:
-    data = read_yaml(path)
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(f"{path}: {format_location(error, data)}") from None
-
-
-def format_location(error: ValidationError, data: Any) -> str:
-    """The first error as ``key.sub.key: message``, list items named by their ``name``."""
-    first = error.errors()[0]
-    parts: list[str] = []
-    node = data
-    for key in first["loc"]:
-        item = node[key] if isinstance(node, (list, dict)) and _has(node, key) else None  # type: ignore[index]
-        if isinstance(key, int) and isinstance(item, dict) and "name" in item:
-            parts.append(str(item["name"]))
-        else:
-            parts.append(str(key))
-        node = item
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{'.'.join(parts)}: {message}" if parts else message
-
-
-def _has(node: list[Any] | dict[Any, Any], key: Any) -> bool:
-    if isinstance(node, list):
-        return isinstance(key, int) and 0 <= key < len(node)
-    return key in node
+    def but(self, **changes: Any) -> Settings:
+        """These settings with the fields given (not None) replaced: a command's options."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return type(self).model_validate({**self.model_dump(), **given}) if given else self

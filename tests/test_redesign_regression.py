@@ -1,23 +1,30 @@
-"""The demo city graded, explained and planned exactly as before the one-grading-path redesign.
+"""The demo city graded, explained and planned as before the one-grading-path redesign.
 
 The fixtures under ``tests/data/demo_before_redesign/`` were captured with the code of commit
 12c22aa (before issue 12): the demo at 3,000 subjects, seed 0, its snapshot tables as of the
-city's end and the plan the demo draws. The same run through today's code must give the same
-tables: strings and grades exactly, floats to 1e-9 (LightGBM is deterministic here, but a
-different CPU may round its last bit differently).
+city's end and the plan the demo draws. The same run through today's code gives the same
+tables — strings and grades exactly, floats to 1e-9 (LightGBM is deterministic here, but a
+different CPU may round its last bit differently) — except for one deliberate change: the legal
+overrides are written once, in the grade policy, and bind every scorer's second opinion alike.
 """
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from credit_scoring.demo import DEMO_END, run_demo
+from credit_scoring.grading import Grader
+from credit_scoring.policies import GRADES
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots import build_snapshot
 
 BEFORE = Path(__file__).parent / "data" / "demo_before_redesign"
+# The second opinions, and the disagreement flag computed from them (see the tests below).
+OPINIONS = ["rules_grade", "second_opinion", "disagreement"]
 
 
 @pytest.fixture(scope="module")
@@ -25,34 +32,69 @@ def demo_now(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo-now")
     result = run_demo(work, n_subjects=3000, seed=0)
     with Store(result.db, read_only=True) as store:
-        built = build_snapshot(store, as_of=DEMO_END, tracking_root=work / "mlruns")
-    return result, built
+        built = build_snapshot(store, as_of=DEMO_END, grader=Grader.load(store))
+        features = Grader.load(store).features(store, as_of=DEMO_END)
+    return result, built, features
 
 
 def _before(name: str) -> pd.DataFrame:
     return pq.read_table(BEFORE / f"{name}.parquet").to_pandas()
 
 
-def _same(now: pd.DataFrame, before: pd.DataFrame) -> None:
+def _same(now: pd.DataFrame, before: pd.DataFrame, *, apart_from: list[str] = ()) -> None:
     assert list(now.columns) == list(before.columns)
+    kept = [c for c in before.columns if c not in apart_from]
     pd.testing.assert_frame_equal(
-        now.reset_index(drop=True), before.reset_index(drop=True),
+        now[kept].reset_index(drop=True), before[kept].reset_index(drop=True),
         check_dtype=False, check_exact=False, rtol=0, atol=1e-9,
     )  # fmt: skip
 
 
-def test_grades_are_those_before_the_redesign(demo_now):
-    _, built = demo_now
-    _same(built.tables["grades"].sort_values("uscc", ignore_index=True), _before("grades"))
+def test_grades_scores_and_overrides_are_those_before_the_redesign(demo_now):
+    _, built, _ = demo_now
+    now = built.tables["grades"]
+    _same(now, _before("grades"), apart_from=OPINIONS)
+
+
+def test_the_rule_opinion_differs_only_where_the_licence_override_now_binds_it(demo_now):
+    # rules.yaml capped the rule grade for four of the grade policy's five overrides; the
+    # licence-action one (O03) was missing there. Written once, it now caps the rules too.
+    _, built, features = demo_now
+    now, before = built.tables["grades"], _before("grades")
+    changed = (now["rules_grade"] != before["rules_grade"]).to_numpy()
+    licence_action = features["penalty_licence_action_count_1095d"].to_numpy() >= 1
+    assert changed.sum() > 0
+    assert licence_action[changed].all()
+    assert set(before["rules_grade"][changed]) <= {"A", "B"}
+    assert set(now["rules_grade"][changed]) == {"C"}
 
 
 def test_explanations_are_those_before_the_redesign(demo_now):
-    _, built = demo_now
-    _same(built.tables["explanations"], _before("explanations"))
+    _, built, _ = demo_now
+    _same(built.tables["explanations"], _before("explanations"), apart_from=OPINIONS)
+
+
+def test_second_opinions_only_move_to_what_the_overrides_impose(demo_now):
+    # A learned scorer's opinion used to ignore the black list and the other overrides; now
+    # each is capped as the grade is, so an opinion can only get worse, never better, and a
+    # grade set by law is no longer flagged as a disagreement.
+    _, built, _ = demo_now
+    now, before = built.tables["explanations"], _before("explanations")
+    rank = {g: i for i, g in enumerate(GRADES)}
+    moved = 0
+    for new, old in zip(now["second_opinion"], before["second_opinion"], strict=True):
+        new, old = json.loads(new), json.loads(old)
+        assert new.keys() == old.keys()
+        assert all(rank[new[k]] >= rank[old[k]] for k in new)
+        moved += new != old
+    assert moved > 0
+    flagged_now, flagged_before = now["disagreement"].to_numpy(), before["disagreement"].to_numpy()
+    assert not (flagged_now & ~flagged_before).any()
+    assert np.count_nonzero(flagged_before & ~flagged_now) > 0
 
 
 def test_the_plan_is_the_one_drawn_before_the_redesign(demo_now):
-    result, _ = demo_now
+    result, _, _ = demo_now
     assert result.plan.commitment == (BEFORE / "plan_commitment.txt").read_text("utf-8")
     _same(result.plan.items, _before("plan_items"))
     _same(result.plan.frame, _before("plan_frame"))

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from api.auth import Role, RoleRoute, allow
 from api.deps import ServedDep, TodayDep
 from api.schemas.checks import CreditCheckCreate, CreditCheckPublic
-from credit_scoring.measures import credit_check, load_measures
+from credit_scoring.measures import credit_check
+from credit_scoring.policies import load_measures
 
 router = APIRouter(route_class=RoleRoute, prefix="/v1/credit-checks", tags=["credit checks"])
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import EVERYONE, Role, RoleRoute, allow
-from api.convert import grade_public, objection_out, objection_reviewer
+from api.convert import grade_public, objection_out, objection_reviewer, served_grade
 from api.deps import (
     CallerDep,
     ReadingWorkspaceDep,
@@ -25,7 +25,6 @@ from api.schemas.workflows import (
     ObjectionPublic,
     ObjectionReviewer,
 )
-from credit_scoring.snapshots import regrade_subject
 from credit_scoring.workflows import decide_objection, file_objection, list_objections
 from credit_scoring.workflows.audit import record_access
 
@@ -35,12 +34,14 @@ router = APIRouter(route_class=RoleRoute, prefix="/v1/objections", tags=["object
 # The limit runs before the workspace opens the store: a refused filing touches nothing.
 @router.post("", status_code=201, dependencies=[Depends(limit_public_filing)], **allow(*EVERYONE))
 def file(
-    body: ObjectionCreate, caller: CallerDep, space: WorkspaceDep, today: TodayDep
-) -> ObjectionReviewer | ObjectionPublic:
+    body: ObjectionCreate, caller: CallerDep, served: ServedDep, space: WorkspaceDep,
+    today: TodayDep,
+) -> ObjectionReviewer | ObjectionPublic:  # fmt: skip
     """File an objection to one record; it is flagged, with deadlines in working days."""
     objection = file_objection(
         space, uscc=body.uscc, table=body.record_table, record_id=body.record_id,
         reason=body.reason, filed_by=body.filed_by, today=today,
+        grade_before=served_grade(served, body.uscc),
     )  # fmt: skip
     return objection_out(objection, caller)
 
@@ -73,10 +74,9 @@ def decide(
     today: TodayDep,
 ) -> ObjectionDecided:
     """Uphold (the record is removed) or reject; the subject is re-graded and served at once."""
-    objection = decide_objection(space, objection_id, upheld=body.upheld, reviewer=caller.actor,
-                                 note=body.note, today=today)  # fmt: skip
-    regraded = regrade_subject(space.store, space.engine, objection.uscc, day=today,
-                               tracking_root=space.tracking_root)  # fmt: skip
+    objection, regraded = decide_objection(
+        space, objection_id, upheld=body.upheld, reviewer=caller.actor, note=body.note, today=today
+    )
     services.holder.add_regrades([regraded])
     now = services.holder.state or served
     return ObjectionDecided(

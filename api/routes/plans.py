@@ -11,7 +11,6 @@ from api.auth import Role, RoleRoute, allow
 from api.convert import plan_detail
 from api.deps import CallerDep, ReadingWorkspaceDep, ServicesDep, WorkspaceDep
 from api.schemas.plans import PlanCreate, PlanDetail, PlanSummary, PlanVerification
-from credit_scoring.models.tracking import Tracking
 from credit_scoring.supervision import (
     create_plan,
     list_plans,
@@ -40,7 +39,7 @@ def create(
     plan = create_plan(
         space.store, as_of=body.as_of, seed=body.seed, budget=body.budget, rate=body.rate,
         department=body.department, regions=tuple(body.regions), domains=tuple(body.domains),
-        design=body.design, tracking=Tracking(space.tracking_root),
+        design=body.design, grader=space.grading(),
     )  # fmt: skip
     record_access(services.engine, actor=caller.actor, action="plan_created", uscc=None,
                   target=plan.plan_id, after={"commitment": plan.commitment,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import EVERYONE, Role, RoleRoute, allow
-from api.convert import grade_public, repair_out, repair_reviewer
+from api.convert import grade_public, repair_out, repair_reviewer, served_grade
 from api.deps import (
     CallerDep,
     ReadingWorkspaceDep,
@@ -26,7 +26,6 @@ from api.schemas.workflows import (
     RepairPublic,
     RepairReviewer,
 )
-from credit_scoring.snapshots import regrade_subject
 from credit_scoring.workflows import apply_for_repair, decide_repair, list_repairs
 from credit_scoring.workflows.audit import record_access
 
@@ -36,15 +35,16 @@ router = APIRouter(route_class=RoleRoute, prefix="/v1/repairs", tags=["repairs"]
 # The limit runs before the workspace opens the store: a refused filing touches nothing.
 @router.post("", status_code=201, dependencies=[Depends(limit_public_filing)], **allow(*EVERYONE))
 def apply(
-    body: RepairCreate, caller: CallerDep, space: WorkspaceDep, today: TodayDep
-) -> RepairReviewer | RepairPublic:
+    body: RepairCreate, caller: CallerDep, served: ServedDep, space: WorkspaceDep,
+    today: TodayDep,
+) -> RepairReviewer | RepairPublic:  # fmt: skip
     """Apply for repair of one record; an ineligible application is refused with every failing
     check named (status ``ineligible``)."""
     application = apply_for_repair(
         space, uscc=body.uscc, table=body.record_table, record_id=body.record_id,
         applicant=body.applicant, fine_paid=body.fine_paid,
         behaviour_corrected=body.behaviour_corrected, commitment_signed=body.commitment_signed,
-        today=today,
+        today=today, grade_before=served_grade(served, body.uscc),
     )  # fmt: skip
     return repair_out(application, caller)
 
@@ -75,10 +75,9 @@ def decide(
     today: TodayDep,
 ) -> RepairDecided:
     """Approve (the record stops counting) or refuse; the subject is re-graded and served."""
-    application = decide_repair(space, repair_id, approve=body.approve, reviewer=caller.actor,
-                                note=body.note, today=today)  # fmt: skip
-    regraded = regrade_subject(space.store, space.engine, application.uscc, day=today,
-                               tracking_root=space.tracking_root)  # fmt: skip
+    application, regraded = decide_repair(
+        space, repair_id, approve=body.approve, reviewer=caller.actor, note=body.note, today=today
+    )
     services.holder.add_regrades([regraded])
     now = services.holder.state or served
     return RepairDecided(

@@ -13,7 +13,7 @@ from api.path_only import path_only
 from api.schemas.common import Uscc
 from api.schemas.subjects import ExplanationPublic, GradePublic, RecordsReviewer, RegradeResult
 from credit_scoring.records.dossier import subject_dossier
-from credit_scoring.snapshots import regrade_subject
+from credit_scoring.workflows import regrade_subject
 from credit_scoring.workflows.audit import record_access
 
 router = APIRouter(route_class=RoleRoute, prefix="/v1/subjects", tags=["subjects"])
@@ -53,7 +53,7 @@ def regrade(
     before = grade_public(served, uscc)
     with services.store.open(write=False) as store:
         regraded = regrade_subject(store, services.engine, uscc, day=today,
-                                   tracking_root=services.settings.mlruns)  # fmt: skip
+                                   grader=services.grader(store))  # fmt: skip
     services.holder.add_regrades([regraded])
     after = grade_public(services.holder.state or served, uscc)
     record_access(services.engine, actor=caller.actor, action="regraded", uscc=uscc,

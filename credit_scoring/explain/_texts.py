@@ -17,7 +17,7 @@ import pandas as pd
 
 from credit_scoring.features.catalog import Catalog, Feature
 from credit_scoring.models._checks import Columns, row_count
-from credit_scoring.models.grading import GradingPolicy
+from credit_scoring.policies import GradingPolicy
 
 __all__ = ["ReasonTexts"]
 

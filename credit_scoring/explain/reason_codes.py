@@ -41,13 +41,12 @@ from credit_scoring.explain.explanation import (
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import provenance_of_pairs
 from credit_scoring.features.online import feature_columns, feature_rows
-from credit_scoring.features.publicity import load_publicity_policy
 from credit_scoring.models._checks import Columns
-from credit_scoring.models._conditions import GRADES
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import GradingPolicy, grade_by_probability
-from credit_scoring.models.rules import RuleScorecard, load_rule_policy
+from credit_scoring.models.grading import apply_policy, grade_by_probability
+from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.models.scoring import grade_columns
+from credit_scoring.policies import GRADES, GradingPolicy, load_publicity_policy, load_rule_policy
 from credit_scoring.records.store import Store
 
 __all__ = ["explain_grades", "explain_subject", "explain_table", "explanation_columns"]
@@ -109,7 +108,7 @@ def explanation_columns(
         found = _given(wanted, records)
     reason_ids, override_ids = _placed(found, adverse.shape)
     texts = ReasonTexts(catalog, policy, features)
-    opinions, disagreement = _second_opinions(grades, policy)
+    opinions, disagreement = _second_opinions(features, grades, policy)
 
     def objects(column: Any) -> np.ndarray:
         return np.asarray(column, dtype=object)
@@ -259,17 +258,23 @@ def _placed(
     return reason_ids, override_ids
 
 
-def _second_opinions(grades: Columns, policy: GradingPolicy) -> tuple[list[str], np.ndarray]:
+def _second_opinions(
+    features: Columns, grades: Columns, policy: GradingPolicy
+) -> tuple[list[str], np.ndarray]:
     """The other scorers' grades as JSON, and whether one is more than a grade from the grade.
 
-    They come from the grade records themselves (rule grade, scorecard and GBM probabilities),
-    so nothing is scored twice.
+    Each is that scorer's own grade under the grade policy's overrides (what law imposes on any
+    score), so a black-listed subject is not flagged because a scorer alone would rate it A.
+    They come from the grade records (rule grade, scorecard and GBM probabilities), so nothing
+    is scored twice.
     """
     opinions = {"rules": np.asarray(grades["rules_grade"], dtype=object)}
     for name in ("scorecard", "gbm"):
         probability = np.asarray(grades[f"{name}_pd"], dtype=float)
         if not np.isnan(probability).all():  # scored only with a trained bundle
-            opinions[name] = grade_by_probability(probability, policy)
+            score_grade = grade_by_probability(probability, policy)
+            opinion = apply_policy(features, score_grade, policy, evidence_rule=False)[0]
+            opinions[name] = opinion.to_numpy(dtype=object)
     others = [n for n in opinions if n != policy.authoritative]
     rank = {g: i for i, g in enumerate(GRADES)}
     final = np.asarray([rank[g] for g in np.asarray(grades["grade"]).tolist()], dtype=int)

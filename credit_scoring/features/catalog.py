@@ -24,9 +24,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from credit_scoring.errors import ConfigError
+from credit_scoring.policies._base import catalog_dir, format_location, read_yaml
 from credit_scoring.records import codes
 from credit_scoring.records.codes import CodeList
-from credit_scoring.settings import catalog_dir, format_location, read_yaml
 
 __all__ = ["BOOLEAN", "LIST_COLUMNS", "SOURCES", "Catalog", "Feature", "load_catalog"]
 

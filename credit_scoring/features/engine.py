@@ -34,8 +34,8 @@ from credit_scoring.features.catalog import (
     Feature,
 )
 from credit_scoring.features.online import features_of_subjects
-from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import source_sql, sql_date, sql_text
+from credit_scoring.policies.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.records.store import Store, quote
 
 __all__ = [

@@ -18,10 +18,11 @@ import datetime as dt
 
 import pandas as pd
 
+from credit_scoring.errors import InvalidInput
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import build_features
-from credit_scoring.features.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import sql_date, tier_expression
+from credit_scoring.policies.publicity import PublicityPolicy, load_publicity_policy
 from credit_scoring.records.store import Store
 
 __all__ = ["LABEL_KINDS", "labels", "rolling_origins", "training_set"]
@@ -42,7 +43,9 @@ def labels(
     end = as_of + dt.timedelta(days=horizon_days)
     known_by = known_by or end
     if known_by < end:
-        raise ValueError(f"the label window ends {end}, after what is known ({known_by})")
+        raise InvalidInput(
+            f"the label window ends {end}, after what is known ({known_by})", field="as_of"
+        )
     policy = policy or load_publicity_policy()
     window = f"BETWEEN {sql_date(as_of + dt.timedelta(days=1))} AND {sql_date(end)}"
     outcomes = {
@@ -103,7 +106,7 @@ def training_set(
     ``known_by`` defaults to the end of the last label window; no label window may end after it.
     """
     if not origins:
-        raise ValueError("give at least one origin")
+        raise InvalidInput("give at least one origin", field="origins")
     known_by = known_by or max(origins) + dt.timedelta(days=horizon_days)
     policy = policy or load_publicity_policy()
     frames = []

@@ -36,7 +36,7 @@ from credit_scoring.features.catalog import (
     Catalog,
     Feature,
 )
-from credit_scoring.features.publicity import PublicityPolicy
+from credit_scoring.policies.publicity import PublicityPolicy
 from credit_scoring.records import contract
 from credit_scoring.records.contract import Kind
 from credit_scoring.records.store import Store, quote

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from credit_scoring.features.publicity import TIERS, PublicityPolicy
+from credit_scoring.policies.publicity import TIERS, PublicityPolicy
 from credit_scoring.records.store import quote
 
 __all__ = ["regimes_sql", "source_sql", "sql_date", "sql_text", "tier_expression"]

@@ -1,6 +1,6 @@
 """The grade policy (``models/grading.yaml``): from a score to the grade a subject is given.
 
-The authoritative source gives a first grade — the rule scorecard its own bands and conditions,
+The authoritative source gives a first grade — the rule scorecard its bands on points,
 a learned model its calibrated probability against the cut-offs. Then, whatever the score, the
 hard overrides that law and policy impose (black list → D; key-attention list, a serious penalty
 or a licence or business action inside its publicity period → no better than C; under three
@@ -11,69 +11,14 @@ applied, so a reviewer can see why.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
+from credit_scoring.errors import ConfigError
 from credit_scoring.models._checks import Columns, row_index
-from credit_scoring.models._conditions import GRADES, Strict, Threshold
-from credit_scoring.settings import load_yaml_model, policy_path
+from credit_scoring.policies import GRADES, GradingPolicy
 
-__all__ = ["GradingPolicy", "apply_policy", "grade_by_probability", "load_grading_policy"]
-
-Grade = Literal["A", "B", "C", "D"]
-
-
-class Text(Strict):
-    zh: str
-    en: str
-
-
-class Override(Threshold):
-    code: str = Field(pattern=r"^O\d+$")
-    set: Grade | None = None
-    no_better_than: Grade | None = None
-    reason: Text
-
-    @model_validator(mode="after")
-    def _one_effect(self) -> Override:
-        if (self.set is None) == (self.no_better_than is None):
-            raise ValueError(f"{self.code}: give exactly one of set and no_better_than")
-        return self
-
-
-class Evidence(Strict):
-    features: tuple[str, ...] = Field(min_length=1)
-    otherwise: Grade
-
-
-class GradingPolicy(Strict):
-    version: str
-    authoritative: Literal["rules", "scorecard", "gbm"]
-    probability_cutoffs: dict[Literal["A", "B", "C"], float]
-    overrides: tuple[Override, ...]
-    evidence_for_a: Evidence
-    publish_grade: bool = False
-
-    @model_validator(mode="after")
-    def _increasing_cutoffs(self) -> GradingPolicy:
-        cut = self.probability_cutoffs
-        if not 0 < cut.get("A", 0) < cut.get("B", 0) < cut.get("C", 0) < 1:
-            raise ValueError("probability_cutoffs must give 0 < A < B < C < 1")
-        return self
-
-    @property
-    def features(self) -> list[str]:
-        names = [o.feature for o in self.overrides] + list(self.evidence_for_a.features)
-        return list(dict.fromkeys(names))
-
-
-def load_grading_policy(path: Path | None = None) -> GradingPolicy:
-    """Load and check ``models/grading.yaml`` (or ``path``)."""
-    return load_yaml_model(path or policy_path("grading.yaml"), GradingPolicy)
+__all__ = ["apply_policy", "grade_by_probability"]
 
 
 def grade_by_probability(probability: np.ndarray, policy: GradingPolicy) -> np.ndarray:
@@ -87,22 +32,26 @@ def apply_policy(
     features: Columns,
     score_grade: pd.Series | np.ndarray,
     policy: GradingPolicy,
+    *,
+    evidence_rule: bool = True,
 ) -> tuple[pd.Series, pd.Series]:
     """The final grade of each row and the override codes applied to it.
 
     ``features`` must hold every feature the policy names; ``score_grade`` is the grade the
     authoritative source gave. An override is listed only where it changed or fixed the grade's
-    ceiling, so a reviewer sees what actually bound.
+    ceiling, so a reviewer sees what actually bound. ``evidence_rule=False`` applies the
+    overrides alone: what law imposes on any scorer's opinion, without the minimum evidence
+    the grade itself needs for A.
     """
     missing = [f for f in policy.features if f not in features]
     if missing:
-        raise ValueError(f"the grade policy needs feature(s) {missing}, absent from the table")
+        raise ConfigError(f"the grade policy needs feature(s) {missing}, absent from the table")
     rank = pd.Index(GRADES).get_indexer(pd.Index(np.asarray(score_grade, dtype=object)))
     applied: list[list[str]] = [[] for _ in range(len(rank))]
     evidence = np.zeros(len(rank), dtype=bool)
     for name in policy.evidence_for_a.features:
         evidence |= np.nan_to_num(np.asarray(features[name], dtype=float)) > 0
-    no_evidence = (rank == 0) & ~evidence
+    no_evidence = (rank == 0) & ~evidence & evidence_rule
     rank = np.where(no_evidence, GRADES.index(policy.evidence_for_a.otherwise), rank)
     for i in np.flatnonzero(no_evidence):
         applied[i].append("EVIDENCE")

@@ -1,11 +1,12 @@
 """The rule scorecard: points a regulator can read, from ``models/rules.yaml``.
 
 A subject starts at ``base_points``; each rule adds ``points`` per unit of one catalog feature,
-capped in total; bands turn points into a grade; some conditions decide the grade directly (on
-the black list → D) and some cap it (on the key-attention list → no better than C; under three
-years in business → not A). The scorecard is an sklearn-style estimator so the same contract tests
-run over it and the learned models: ``fit`` only calibrates points into a probability of an
-adverse outcome (a one-variable logistic regression); the points and grades never depend on it.
+capped in total; bands turn points into a grade. What decides or caps a grade whatever the points
+(black list → D, …) is the grade policy's, applied to every scorer alike
+(:func:`credit_scoring.models.grading.apply_policy`). The scorecard is an sklearn-style
+estimator so the same contract tests run over it and the learned models: ``fit`` only calibrates
+points into a probability of an adverse outcome (a one-variable logistic regression); the points
+and grades never depend on it.
 
 Examples
 --------
@@ -16,69 +17,16 @@ Examples
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from credit_scoring.models._checks import Columns, row_count, row_index
-from credit_scoring.models._conditions import GRADES, Strict, Threshold, worst_grade
-from credit_scoring.settings import load_yaml_model, policy_path
+from credit_scoring.policies import GRADES, RulePolicy, load_rule_policy
 
-__all__ = ["GRADES", "RulePolicy", "RuleScorecard", "load_rule_policy", "worst_grade"]
-
-Grade = Literal["A", "B", "C", "D"]
-
-
-class Rule(Strict):
-    code: str = Field(pattern=r"^R\d+$")
-    feature: str
-    points: float
-    cap: float
-
-    @model_validator(mode="after")
-    def _cap_has_the_sign_of_points(self) -> Rule:
-        if self.points * self.cap <= 0:
-            raise ValueError(f"{self.code}: cap {self.cap} must have the sign of points")
-        return self
-
-
-class Condition(Threshold):
-    code: str = Field(pattern=r"^[DL]\d+$")
-    grade: Grade
-
-
-class RulePolicy(Strict):
-    version: str
-    base_points: float
-    bands: dict[Literal["A", "B", "C"], float]
-    rules: tuple[Rule, ...]
-    decide: tuple[Condition, ...] = ()
-    limit: tuple[Condition, ...] = ()
-
-    @model_validator(mode="after")
-    def _consistent(self) -> RulePolicy:
-        if not self.bands.get("A", 0) > self.bands.get("B", 0) > self.bands.get("C", 0):
-            raise ValueError("bands must give A > B > C")
-        codes = [r.code for r in self.rules] + [c.code for c in (*self.decide, *self.limit)]
-        if len(codes) != len(set(codes)):
-            raise ValueError("rule and condition codes must be unique")
-        return self
-
-    @property
-    def features(self) -> list[str]:
-        names = [r.feature for r in self.rules] + [c.feature for c in (*self.decide, *self.limit)]
-        return list(dict.fromkeys(names))
-
-
-def load_rule_policy(path: Path | None = None) -> RulePolicy:
-    """Load and check ``models/rules.yaml`` (or ``path``)."""
-    return load_yaml_model(path or policy_path("rules.yaml"), RulePolicy)
+__all__ = ["RuleScorecard"]
 
 
 class RuleScorecard(ClassifierMixin, BaseEstimator):
@@ -115,7 +63,7 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
         return self._policy().base_points + self.contribution_values(X).sum(axis=1)
 
     def grades(self, X: Columns, points: pd.Series | np.ndarray | None = None) -> pd.Series:
-        """Bands on points, then the conditions that cap or decide the grade.
+        """The bands on points (before the grade policy's overrides).
 
         ``points`` saves computing them again when the caller has :meth:`points` of ``X``.
         """
@@ -123,21 +71,7 @@ class RuleScorecard(ClassifierMixin, BaseEstimator):
         values = self.point_values(X) if points is None else np.asarray(points, dtype=float)
         bands = [policy.bands["A"], policy.bands["B"], policy.bands["C"]]
         rank = np.select([values >= b for b in bands], [0, 1, 2], default=3)
-        for condition in policy.limit:
-            capped = GRADES.index(condition.grade)
-            rank = np.where(condition.met(X[condition.feature]), np.maximum(rank, capped), rank)
-        for condition in policy.decide:
-            rank = np.where(
-                condition.met(X[condition.feature]), GRADES.index(condition.grade), rank
-            )
         return pd.Series(np.asarray(GRADES)[rank], index=row_index(X), name="grade")
-
-    def conditions_met(self, X: pd.DataFrame) -> pd.DataFrame:
-        """One boolean column per decide/limit condition."""
-        policy = self._policy()
-        return pd.DataFrame(
-            {c.code: c.met(X[c.feature]) for c in (*policy.decide, *policy.limit)}, index=X.index
-        )
 
     def fit(self, X: pd.DataFrame, y: pd.Series | np.ndarray) -> RuleScorecard:
         """Calibrate points into P(adverse): a logistic regression on the points alone."""

@@ -8,38 +8,19 @@ versions, and the overrides applied.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from credit_scoring.features.catalog import Catalog, load_catalog
-from credit_scoring.features.engine import build_features
+from credit_scoring.errors import ConfigError
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import (
-    GradingPolicy,
-    apply_policy,
-    grade_by_probability,
-    load_grading_policy,
-)
+from credit_scoring.models.grading import apply_policy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard
-from credit_scoring.models.tracking import Tracking
-from credit_scoring.records.store import Store
+from credit_scoring.policies import GradingPolicy
 
-MODEL_NAME = "credit-grade"  # the registered model the champion alias lives on
-
-__all__ = [
-    "GRADE_COLUMNS",
-    "MODEL_NAME",
-    "champion_scorers",
-    "grade_columns",
-    "grade_store",
-    "grade_table",
-    "probability_points",
-]
+__all__ = ["GRADE_COLUMNS", "grade_columns", "probability_points"]
 
 GRADE_COLUMNS = [
     "uscc", "grade", "score", "pd", "source", "overrides", "score_grade", "policy_version",
@@ -53,28 +34,20 @@ def probability_points(probability: np.ndarray) -> np.ndarray:
     return np.round(600 + 20 / math.log(2) * (np.log((1 - p) / p) - math.log(50)), 1)
 
 
-def grade_table(
-    features: Columns,
-    policy: GradingPolicy,
-    bundle: ScorerBundle | None = None,
-    model_version: str = "none",
-) -> pd.DataFrame:
-    """One grade record per row of ``features`` (``uscc`` and the catalog features: a frame, or
-    a mapping of columns for a few subjects).
-
-    Without a trained ``bundle`` only the rule scorecard can grade: its probability is left empty.
-    """
-    return pd.DataFrame(grade_columns(features, policy, bundle, model_version))
-
-
 def grade_columns(
     features: Columns,
     policy: GradingPolicy,
     bundle: ScorerBundle | None = None,
     model_version: str = "none",
 ) -> dict[str, Any]:
-    """:func:`grade_table` as its columns (:data:`GRADE_COLUMNS`, in order, 1-D arrays): for
-    one subject, building the frame would cost more than grading it."""
+    """One grade record per row of ``features`` (``uscc`` and the catalog features: a frame, or
+    a mapping of columns for a few subjects) as columns (:data:`GRADE_COLUMNS`, in order, 1-D
+    arrays). Called through :class:`credit_scoring.grading.Grader`.
+
+    Without a trained ``bundle`` only the rule scorecard can grade: its probability is left
+    empty. ``rules_grade`` is the rule scorecard's opinion: its bands under the grade policy's
+    overrides, as every scorer's second opinion is.
+    """
     rules = bundle.rules_ if bundle is not None else RuleScorecard()
     points = rules.point_values(features)  # once: the grade and the probability both need them
     rule_grades = rules.grades(features, points).to_numpy()
@@ -85,12 +58,13 @@ def grade_columns(
         score, score_grade = points, rule_grades
         pd_ = second["rules"] if second is not None else np.full(n_rows, np.nan)
     elif second is None:
-        raise ValueError(f"the grade policy's authoritative source is {source!r}: train it first")
+        raise ConfigError(f"the grade policy's authoritative source is {source!r}: train it first")
     else:
         pd_ = second[source]
         score = probability_points(pd_)
         score_grade = grade_by_probability(pd_, policy)
     grades, overrides = apply_policy(features, score_grade, policy)
+    rules_opinion = apply_policy(features, rule_grades, policy, evidence_rule=False)[0]
     nan = np.full(n_rows, np.nan)
     return {
         "uscc": np.asarray(features["uscc"], dtype=object),
@@ -103,40 +77,7 @@ def grade_columns(
         "policy_version": np.full(n_rows, policy.version, dtype=object),
         "model_version": np.full(n_rows, model_version, dtype=object),
         "rules_points": points,
-        "rules_grade": np.asarray(rule_grades, dtype=object),
+        "rules_grade": rules_opinion.to_numpy(dtype=object),
         "scorecard_pd": second["scorecard"] if second is not None else nan,
         "gbm_pd": second["gbm"] if second is not None else nan,
     }
-
-
-def grade_store(
-    store: Store,
-    *,
-    as_of: dt.date,
-    tracking: Tracking | None = None,
-    policy: GradingPolicy | None = None,
-    catalog: Catalog | None = None,
-) -> pd.DataFrame:
-    """Every subject's grade record as of ``as_of``, with the champion model if there is one."""
-    policy, bundle, model_version = champion_scorers(tracking, policy)
-    catalog = (catalog or load_catalog()).risk_features()
-    features = build_features(store, catalog, as_of=as_of)
-    return grade_table(features, policy, bundle, model_version=model_version)
-
-
-def champion_scorers(
-    tracking: Tracking | None, policy: GradingPolicy | None = None
-) -> tuple[GradingPolicy, ScorerBundle | None, str]:
-    """The grade policy, the champion bundle and its version name to grade with.
-
-    Without a champion (nothing trained yet) only the rule scorecard can grade, so the policy
-    is made rule-authoritative rather than failing; the version is then ``"none"``.
-    """
-    policy = policy or load_grading_policy()
-    champion = tracking.champion(MODEL_NAME) if tracking is not None else None
-    if champion is None:
-        if policy.authoritative != "rules":
-            policy = policy.model_copy(update={"authoritative": "rules"})
-        return policy, None, "none"
-    version, bundle = champion
-    return policy, bundle, f"{MODEL_NAME}/{version}"

@@ -9,7 +9,6 @@ into the project's ``mlruns/``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import logging
@@ -24,14 +23,12 @@ import mlflow
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-__all__ = ["CHAMPION", "RunLog", "Tracking", "file_sha256"]
+from credit_scoring.policies import file_sha256
+
+__all__ = ["CHAMPION", "RunLog", "Tracking"]
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class RunLog:
@@ -97,6 +94,14 @@ class Tracking:
             logging.getLogger(name).setLevel(logging.ERROR)
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         self.client = MlflowClient(self.uri, self.uri)
+
+    @classmethod
+    def existing(cls, root: Path) -> Tracking | None:
+        """The tracking store under ``root`` if one was ever written there, else None.
+
+        Looking for a champion must not leave an empty ``mlflow.db`` behind where none was.
+        """
+        return cls(root) if (Path(root) / "mlflow.db").is_file() else None
 
     @contextmanager
     def run(self, experiment: str, name: str, tags: dict[str, str]) -> Iterator[RunLog]:

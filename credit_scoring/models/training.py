@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,21 +23,21 @@ import pandas as pd
 
 from credit_scoring.features.catalog import Catalog, load_catalog
 from credit_scoring.features.labels import LABEL_KINDS, rolling_origins, training_set
+from credit_scoring.grading import MODEL_NAME, Grader
 from credit_scoring.models import plots
 from credit_scoring.models.bundle import SCORERS, ScorerBundle, monotone_from_catalog
-from credit_scoring.models.grading import GradingPolicy, load_grading_policy
 from credit_scoring.models.metrics import (
     adverse_rate_by_grade,
     calibration_table,
     population_stability_index,
     validation_metrics,
 )
-from credit_scoring.models.scoring import MODEL_NAME, grade_table
 from credit_scoring.models.tracking import Tracking
+from credit_scoring.policies import GradingPolicy, catalog_dir, load_grading_policy, policy_path
 from credit_scoring.records.store import Store
-from credit_scoring.settings import catalog_dir, policy_path
+from credit_scoring.settings import Settings
 
-__all__ = ["EXPERIMENT", "MODEL_NAME", "TrainResult", "TrainingData", "prepare", "train"]
+__all__ = ["EXPERIMENT", "TrainResult", "TrainingData", "prepare", "train", "train_store"]
 
 EXPERIMENT = "credit-grades"
 _NOT_FEATURES = {"uscc", "as_of", "adverse", *LABEL_KINDS}
@@ -124,7 +125,7 @@ def train(
     probabilities = bundle.probabilities(Xe)
     metrics = {name: validation_metrics(ye, probabilities[name].to_numpy()) for name in SCORERS}
     window = _data_window(data, as_of, horizon_days)
-    grades = grade_table(Xe, policy, bundle, model_version="candidate")
+    grades = Grader(catalog, policy, bundle, "candidate").grade(Xe)
     rates = adverse_rate_by_grade(ye, grades["grade"].to_numpy())
     previous = tracking.latest_run(EXPERIMENT)
     tags = {"as_of": as_of.isoformat(), "seed": str(seed)}
@@ -149,6 +150,22 @@ def train(
         run_id, version, crowned, metrics, champion_auc, rates, window,
         round(time.perf_counter() - started, 1), psi, notes,
     )  # fmt: skip
+
+
+def train_store(settings: Settings, *, as_of: dt.date, **options: Any) -> tuple[TrainResult, Path]:
+    """:func:`train` on the store ``settings.db_path``, tracked in ``settings.mlruns`` (else the
+    registry the store recorded, else ``settings.new_registry``), and record that registry in
+    the store, so later commands on it grade with its champion without being told. Returns the
+    result and the registry.
+
+    The store is only read while training (other readers keep working) and written once after.
+    """
+    with Store(settings.db_path, read_only=True) as store:
+        registry = settings.mlruns or store.registry or settings.new_registry
+        result = train(store, as_of=as_of, tracking=Tracking(registry), **options)
+    with Store(settings.db_path) as store:
+        store.remember_registry(registry)
+    return result, registry
 
 
 def _data_window(data: TrainingData, as_of: dt.date, horizon_days: int) -> dict[str, str]:

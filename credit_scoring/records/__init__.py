@@ -1,33 +1,36 @@
-"""Records: the table contract, identifier checks, validated ingestion and the store."""
+"""Records: the table contract, identifier checks, validated ingestion and the store.
 
-from credit_scoring.records.codes import IdStatus, mask_person_name, mask_resident_id
-from credit_scoring.records.contract import TABLES, Column, Kind, Table
-from credit_scoring.records.disclosure import DisclosureReport, disclosure_report
-from credit_scoring.records.ingestion import (
-    INGEST_ORDER,
-    IngestResult,
-    ingest_directory,
-    ingest_file,
-)
-from credit_scoring.records.store import DEFAULT_DB, SCHEMA_VERSION, Store
-from credit_scoring.records.workdays import WorkdayCalendar
+The public names below load their module on first use (PEP 562), so that importing the code
+lists or the contract — as every command-line start does — does not load DuckDB, pandas and
+the ingestion machinery too.
+"""
 
-__all__ = [
-    "DEFAULT_DB",
-    "INGEST_ORDER",
-    "SCHEMA_VERSION",
-    "TABLES",
-    "Column",
-    "DisclosureReport",
-    "IdStatus",
-    "IngestResult",
-    "Kind",
-    "Store",
-    "Table",
-    "WorkdayCalendar",
-    "disclosure_report",
-    "ingest_directory",
-    "ingest_file",
-    "mask_person_name",
-    "mask_resident_id",
-]
+import importlib
+from typing import Any
+
+_HOMES = {
+    "IdStatus": "codes",
+    "mask_person_name": "codes",
+    "mask_resident_id": "codes",
+    "TABLES": "contract",
+    "Column": "contract",
+    "Kind": "contract",
+    "Table": "contract",
+    "DisclosureReport": "disclosure",
+    "disclosure_report": "disclosure",
+    "INGEST_ORDER": "ingestion",
+    "IngestResult": "ingestion",
+    "ingest_directory": "ingestion",
+    "ingest_file": "ingestion",
+    "SCHEMA_VERSION": "store",
+    "Store": "store",
+    "WorkdayCalendar": "workdays",
+}
+
+__all__ = sorted(_HOMES, key=str.casefold)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

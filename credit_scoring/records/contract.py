@@ -12,10 +12,18 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from credit_scoring.errors import InvalidInput
 from credit_scoring.records import codes
 from credit_scoring.records.codes import CodeList
 
-__all__ = ["TABLES", "Column", "Kind", "Table", "table"]
+__all__ = ["TABLES", "Column", "Kind", "Table", "UnknownTable", "table"]
+
+
+class UnknownTable(InvalidInput, KeyError):
+    """No table of the contract has that name (a ``KeyError`` too, as it was before)."""
+
+    def __str__(self) -> str:  # KeyError's own would quote the message
+        return str(self.args[0])
 
 
 class Kind(enum.Enum):
@@ -291,9 +299,11 @@ TABLES: dict[str, Table] = {
 
 
 def table(name: str) -> Table:
-    """The contract of table ``name``; ``KeyError`` lists the known tables."""
+    """The contract of table ``name``; an unknown name is an error listing the known tables."""
     try:
         return TABLES[name]
     except KeyError:
         known = ", ".join(TABLES)
-        raise KeyError(f"unknown table {name!r}; known tables: {known}") from None
+        raise UnknownTable(
+            f"unknown table {name!r}; known tables: {known}", field="table"
+        ) from None

@@ -12,7 +12,7 @@ Examples
 >>> import tempfile, pathlib
 >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "credit.duckdb") as store:
 ...     store.schema_version
-3
+4
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ import pyarrow as pa
 from credit_scoring.errors import SchemaVersionError
 from credit_scoring.records.contract import TABLES, Table
 
-__all__ = ["DEFAULT_DB", "SCHEMA_VERSION", "Store", "quote"]
-
-DEFAULT_DB = Path("data/credit.duckdb")
+__all__ = ["SCHEMA_VERSION", "Store", "quote"]
 
 # Columns every stored record carries besides its contract columns.
 RECORD_META = (
@@ -128,11 +126,21 @@ def _migrate_to_3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migrate_to_4(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 4: what the store remembers about itself, e.g. where its models are tracked.
+
+    A store trained with ``--mlruns M`` grades with M's champion from then on, whatever folder
+    a later command runs in (issue 12: commands fell back to the rules silently).
+    """
+    con.execute("CREATE TABLE store_settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
+
+
 # _MIGRATIONS[i] takes a store from version i to version i + 1. Append, never edit.
 _MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_1,
     _migrate_to_2,
     _migrate_to_3,
+    _migrate_to_4,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -140,7 +148,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 class Store:
     """An open records store; created and migrated to :data:`SCHEMA_VERSION` on first use."""
 
-    def __init__(self, path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,6 +190,20 @@ class Store:
             self.con.rollback()
             raise
         self.con.commit()
+
+    @property
+    def registry(self) -> Path | None:
+        """The MLflow tracking folder this store was last trained with, if any."""
+        row = self.con.execute("SELECT value FROM store_settings WHERE key = 'registry'").fetchone()
+        return Path(row[0]) if row else None
+
+    def remember_registry(self, root: Path) -> None:
+        """Record ``root`` (absolute) as where this store's models are tracked."""
+        with self.transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO store_settings VALUES ('registry', ?)",
+                [str(Path(root).resolve())],
+            )
 
     def count(self, table: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()

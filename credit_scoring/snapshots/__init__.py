@@ -1,7 +1,6 @@
 """Published snapshots: grades, reasons and standing records as immutable Parquet, served whole."""
 
 from credit_scoring.snapshots.build import SnapshotTables, build_snapshot, public_subjects, publish
-from credit_scoring.snapshots.overlay import Regraded, load_regrades, regrade_subject, save_regrade
 from credit_scoring.snapshots.publish import (
     Manifest,
     SnapshotNotFound,
@@ -17,7 +16,6 @@ from credit_scoring.snapshots.standing import STANDING_COLUMNS, in_force, standi
 __all__ = [
     "STANDING_COLUMNS",
     "Manifest",
-    "Regraded",
     "Served",
     "ServedGrade",
     "Snapshot",
@@ -27,14 +25,11 @@ __all__ = [
     "build_snapshot",
     "current_snapshot_id",
     "in_force",
-    "load_regrades",
     "prune_snapshots",
     "public_subjects",
     "publish",
     "publish_snapshot",
     "published_snapshots",
     "read_manifest",
-    "regrade_subject",
-    "save_regrade",
     "standing_records",
 ]

@@ -9,16 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credit_scoring.explain import explain_table
-from credit_scoring.features.catalog import load_catalog
-from credit_scoring.features.engine import build_features
-from credit_scoring.models.scoring import champion_scorers, grade_table
-from credit_scoring.models.tracking import Tracking
+from credit_scoring.grading import Grader
 from credit_scoring.records.codes import mask_operator_name, mask_person_name, mask_resident_id
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots.publish import Manifest, publish_snapshot
@@ -37,20 +34,15 @@ class SnapshotTables:
     tables: dict[str, pd.DataFrame | pa.Table]
     as_of: dt.date
     store_read_at: dt.datetime
-    policy_version: str
-    model_version: str
+    grading: dict[str, Any]  # Grader.describe(): who decided, with which model and policy
 
 
-def build_snapshot(store: Store, *, as_of: dt.date, tracking_root: Path) -> SnapshotTables:
-    """Grade and explain every subject as of ``as_of`` with the champion (rules if none)."""
+def build_snapshot(store: Store, *, as_of: dt.date, grader: Grader) -> SnapshotTables:
+    """Grade and explain every subject as of ``as_of`` with ``grader``."""
     read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    policy, bundle, model_version = champion_scorers(Tracking(tracking_root))
-    catalog = load_catalog().risk_features()
-    features = build_features(store, catalog, as_of=as_of).sort_values("uscc", ignore_index=True)
-    grades = grade_table(features, policy, bundle, model_version=model_version)
-    explanations = explain_table(
-        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle
-    )
+    features = grader.features(store, as_of=as_of)
+    grades = grader.grade(features)
+    explanations = grader.explain_table(store, features, grades, as_of=as_of)
     subjects = public_subjects(store, grades["uscc"].tolist())
     tables = {
         "grades": grades,
@@ -58,7 +50,7 @@ def build_snapshot(store: Store, *, as_of: dt.date, tracking_root: Path) -> Snap
         "subjects": subjects,
         "standing": standing_records(store, as_of=as_of),
     }
-    return SnapshotTables(tables, as_of, read_at, policy.version, model_version)
+    return SnapshotTables(tables, as_of, read_at, grader.describe())
 
 
 def public_subjects(store: Store, usccs: list[str] | None = None) -> pa.Table:
@@ -93,10 +85,10 @@ def public_subjects(store: Store, usccs: list[str] | None = None) -> pa.Table:
     return table
 
 
-def publish(store: Store, root: Path, *, as_of: dt.date, tracking_root: Path) -> Manifest:
+def publish(store: Store, root: Path, *, as_of: dt.date, grader: Grader) -> Manifest:
     """Build the snapshot of ``as_of`` and publish it under ``root`` as the current one."""
-    built = build_snapshot(store, as_of=as_of, tracking_root=tracking_root)
+    built = build_snapshot(store, as_of=as_of, grader=grader)
     return publish_snapshot(
         root, built.tables, as_of=built.as_of, store_read_at=built.store_read_at,
-        policy_version=built.policy_version, model_version=built.model_version,
+        grading=built.grading,
     )  # fmt: skip

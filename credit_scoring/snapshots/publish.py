@@ -23,7 +23,6 @@ entries in ``tables``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
@@ -37,7 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from credit_scoring.errors import CreditScoringError
+from credit_scoring.errors import CreditScoringError, InvalidInput
+from credit_scoring.policies import file_sha256
 
 __all__ = [
     "POINTER",
@@ -80,6 +80,8 @@ class Manifest(BaseModel):
     store_read_at: dt.datetime  # UTC, when its computation read the store
     policy_version: str
     model_version: str
+    source: str = "rules"  # the deciding scorer (snapshots before issue 12 did not say)
+    fallback: str | None = None  # why the rules decided although the policy names another
     subjects: int
     tables: dict[str, TableFile]
 
@@ -90,10 +92,12 @@ def publish_snapshot(
     *,
     as_of: dt.date,
     store_read_at: dt.datetime,
-    policy_version: str,
-    model_version: str,
+    grading: Mapping[str, Any],
 ) -> Manifest:
-    """Write ``tables`` as a new immutable snapshot under ``root`` and make it current."""
+    """Write ``tables`` as a new immutable snapshot under ``root`` and make it current.
+
+    ``grading`` is :meth:`Grader.describe` of the grader the tables were computed with.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -105,7 +109,9 @@ def publish_snapshot(
     }
     manifest = Manifest(
         format_version=FORMAT_VERSION, snapshot_id=snapshot_id, as_of=as_of, created_at=created,
-        store_read_at=store_read_at, policy_version=policy_version, model_version=model_version,
+        store_read_at=store_read_at, policy_version=grading["policy_version"],
+        model_version=grading["model_version"], source=grading["source"],
+        fallback=grading["fallback"],
         subjects=len(tables["grades"]) if "grades" in tables else 0, tables=files,
     )  # fmt: skip
     _write_synced(staging / "manifest.json", manifest.model_dump_json(indent=2).encode())
@@ -139,7 +145,9 @@ def prune_snapshots(root: Path, *, keep: int) -> list[str]:
     finished are left alone: one may belong to a publication still running.
     """
     if keep < 1:
-        raise ValueError(f"keep must be at least 1 (the current snapshot); got {keep}")
+        raise InvalidInput(
+            f"keep must be at least 1 (the current snapshot); got {keep}", field="keep"
+        )
     current = current_snapshot_id(root)
     kept = {current} if current else set()
     for manifest in published_snapshots(root):
@@ -168,14 +176,6 @@ def read_manifest(directory: Path) -> Manifest:
         return Manifest.model_validate_json(path.read_bytes())
     except (FileNotFoundError, ValueError) as error:
         raise SnapshotNotFound(f"{path}: no readable manifest ({error})") from None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_table(frame: pd.DataFrame | pa.Table, path: Path) -> TableFile:

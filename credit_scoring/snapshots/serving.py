@@ -27,18 +27,17 @@ import pyarrow.parquet as pq
 
 from credit_scoring.errors import SubjectNotFound
 from credit_scoring.explain import Explanation, explanation_from_row
+from credit_scoring.policies import file_sha256
 from credit_scoring.records.codes import IdStatus, uscc_check_char, uscc_status
 from credit_scoring.snapshots._columns import Reader, column_reader
-from credit_scoring.snapshots.overlay import Regraded
 from credit_scoring.snapshots.publish import (
     Manifest,
     SnapshotNotFound,
     current_snapshot_id,
-    file_sha256,
     read_manifest,
 )
 
-__all__ = ["Served", "ServedGrade", "Snapshot", "SnapshotHolder"]
+__all__ = ["Regraded", "Served", "ServedGrade", "Snapshot", "SnapshotHolder"]
 
 _REQUIRED = ("grades", "explanations", "subjects", "standing")
 # Columns whose values come from a short list by construction, never judged from the data: grades,
@@ -50,6 +49,18 @@ _CATEGORIES = {
     "subjects": {"subject_type", "region_code", "status", "domains"},
 }  # fmt: skip
 _GRADE_FIELDS = ("grade", "score", "pd", "source", "overrides", "policy_version", "model_version")
+
+
+@dataclass(frozen=True)
+class Regraded:
+    """One subject re-graded after a decision or on request, served over the snapshot
+    (saved and loaded by :mod:`credit_scoring.workflows.regrades`)."""
+
+    id: int
+    uscc: str
+    regraded_at: dt.datetime
+    explanation: dict[str, Any]  # one row of explanation_table
+    standing: list[dict[str, Any]]  # rows of standing_records, dates as datetime.date
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from credit_scoring.features.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.features.sources import regimes_sql, sql_date, sql_text, tier_expression
+from credit_scoring.policies.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.records.store import Store
 
 __all__ = ["PUBLIC_LISTS", "STANDING_COLUMNS", "in_force", "standing_records"]

@@ -7,13 +7,13 @@ The public surface the CLI and the HTTP API call (each documented where it is de
 * :func:`evaluate_plans` (IPW estimates against uniform sampling, with bootstrap CIs);
 * :func:`inspection_frequencies` (the frequency list regulators ask for) and
   :func:`frequencies_csv_bytes`, :func:`frequencies_xlsx_bytes`;
-* :func:`load_sampling_policy` and :class:`SamplingPolicy` (``models/sampling.yaml``);
 * :class:`Scope` (department, regions, domains of a plan).
 
-Module by module: ``policy`` (the YAML), ``frame`` (who may be drawn), ``draw`` (allocation,
-stratified and PPS draws, exploration, exact probabilities), ``commitment`` (SHA-256),
+The policy is :mod:`credit_scoring.policies.sampling`. Module by module: ``frame`` (who may be
+drawn), ``draw`` (allocation, stratified and PPS draws, exploration, exact probabilities),
+``commitment`` (SHA-256),
 ``assignment`` (inspectors), ``plans`` (create, verify), ``storage`` (the store),
-``exports``, ``evaluation``, ``frequencies``, ``synthetic`` (truth of the synthetic city).
+``exports``, ``evaluation``, ``frequencies``.
 """
 
 from credit_scoring.supervision.evaluation import Evaluation, evaluate_plans
@@ -25,13 +25,11 @@ from credit_scoring.supervision.frequencies import (
     inspection_frequencies,
 )
 from credit_scoring.supervision.plans import Plan, VerificationResult, create_plan, verify_plan
-from credit_scoring.supervision.policy import SamplingPolicy, load_sampling_policy
 from credit_scoring.supervision.storage import list_plans, load_plan
 
 __all__ = [
     "Evaluation",
     "Plan",
-    "SamplingPolicy",
     "Scope",
     "VerificationResult",
     "create_plan",
@@ -41,7 +39,6 @@ __all__ = [
     "inspection_frequencies",
     "list_plans",
     "load_plan",
-    "load_sampling_policy",
     "plan_csv_bytes",
     "plan_xlsx_bytes",
     "verify_plan",

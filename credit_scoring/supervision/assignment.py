@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.errors import InfeasiblePlan
-from credit_scoring.supervision.policy import InspectorRules
+from credit_scoring.policies.sampling import InspectorRules
 
 __all__ = ["Assignment", "assign_inspectors", "split_ids", "unstaffable"]
 

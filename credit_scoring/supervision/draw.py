@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from credit_scoring.errors import InfeasiblePlan
-from credit_scoring.supervision.policy import STRATA, SamplingPolicy
+from credit_scoring.policies.sampling import STRATA, SamplingPolicy
 
 __all__ = [
     "Allocation",
@@ -88,7 +88,7 @@ def allocate(strata: np.ndarray, budget: int, policy: SamplingPolicy) -> Allocat
     Examples
     --------
     >>> import numpy as np
-    >>> from credit_scoring.supervision.policy import load_sampling_policy
+    >>> from credit_scoring.policies.sampling import load_sampling_policy
     >>> strata = np.array(["A"] * 50 + ["B"] * 40 + ["D"] * 10)
     >>> allocate(strata, 20, load_sampling_policy()).stratum_sizes
     {'A': 1, 'B': 5, 'C': 0, 'D': 10, 'complaint': 0}

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.errors import PlanNotFound
+from credit_scoring.errors import InvalidInput, PlanNotFound
+from credit_scoring.policies.sampling import GRADES, STRATA
 from credit_scoring.records.store import Store
 from credit_scoring.supervision import storage
 from credit_scoring.supervision.draw import Allocation, inclusion_probabilities
-from credit_scoring.supervision.policy import GRADES, STRATA
 
 __all__ = ["Evaluation", "estimate", "evaluate_plans", "expected_lifts", "policy_probabilities"]
 
@@ -243,7 +243,7 @@ def evaluate_plans(
     >>> evaluate_plans(store, [plan.plan_id]).policies  # doctest: +SKIP
     """
     if not plan_ids:
-        raise ValueError("name at least one plan to evaluate")
+        raise InvalidInput("name at least one plan to evaluate", field="plan")
     missing = [p for p in plan_ids if not storage.plan_exists(store, p)]
     if missing:
         raise PlanNotFound(f"no inspection plan {missing[0]!r} in {store.path}")
@@ -252,7 +252,9 @@ def evaluate_plans(
         violation_results = tuple(first.parameters["policy"]["violation_results"])
     frame = _sample(store, plan_ids, violation_results)
     if not frame["inspected"].any():
-        raise ValueError(f"no results ingested yet for plan(s) {', '.join(plan_ids)}")
+        raise InvalidInput(
+            f"no results ingested yet for plan(s) {', '.join(plan_ids)}", field="plan"
+        )
     by_grade, policies, exploration = estimate(frame, replicates=replicates, seed=seed)
     selected = frame["selected"].to_numpy(bool)
     return Evaluation(

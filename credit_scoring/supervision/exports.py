@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from credit_scoring.supervision.plans import Plan
+from credit_scoring.supervision.plan import Plan
 
 __all__ = ["PLAN_HEADERS", "plan_csv_bytes", "plan_xlsx_bytes", "table_xlsx_bytes", "write_plan"]
 

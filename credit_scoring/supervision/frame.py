@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from credit_scoring.policies.sampling import GRADES, SamplingPolicy
 from credit_scoring.records.store import Store
-from credit_scoring.supervision.policy import GRADES, SamplingPolicy
 
 __all__ = [
     "FRAME_COLUMNS",

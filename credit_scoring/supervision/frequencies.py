@@ -15,6 +15,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from credit_scoring.grading import Grader
+from credit_scoring.policies.sampling import SamplingPolicy, load_sampling_policy
 from credit_scoring.records.store import Store
 from credit_scoring.supervision.exports import table_xlsx_bytes
 from credit_scoring.supervision.frame import (
@@ -23,7 +25,6 @@ from credit_scoring.supervision.frame import (
     subjects_in_scope,
     supervising_departments,
 )
-from credit_scoring.supervision.policy import SamplingPolicy, load_sampling_policy
 
 __all__ = [
     "FREQUENCY_HEADERS",
@@ -39,6 +40,8 @@ FREQUENCY_HEADERS = {
     "uscc": "统一社会信用代码",
     "name": "名称",
     "grade": "信用等级",
+    "source": "评级依据",
+    "model_version": "模型版本",
     "policy_yearly_rate": "年度抽查比例",
     "minimum_frequency": "最低检查频次(次/年)",
     "inspections_365d": "近一年检查次数",
@@ -55,12 +58,13 @@ def inspection_frequencies(
     grades: pd.DataFrame | None = None,
     policy: SamplingPolicy | None = None,
     scope: Scope | None = None,
-    tracking: object = None,
+    grader: Grader | None = None,
 ) -> pd.DataFrame:
     """One row per subject in scope, sorted by department, region and USCC.
 
-    Columns: ``department``, ``region_code``, ``uscc``, ``name``, ``grade``,
-    ``policy_yearly_rate`` (B's ordinary rate times the grade's ratio, at most 1),
+    Columns: ``department``, ``region_code``, ``uscc``, ``name``, ``grade`` with the scorer that
+    decided it (``source``, ``model_version``), ``policy_yearly_rate`` (B's ordinary rate times
+    the grade's ratio, at most 1),
     ``minimum_frequency`` (inspections a year), ``inspections_365d``, ``last_inspection``,
     ``due_by`` (last inspection plus ``365 / minimum_frequency`` days; the date itself when
     never inspected) and ``overdue``.
@@ -73,9 +77,8 @@ def inspection_frequencies(
     policy = policy or load_sampling_policy()
     scope = scope or Scope()
     if grades is None:
-        from credit_scoring.models.scoring import grade_store
-
-        grades = grade_store(store, as_of=as_of, tracking=tracking)  # type: ignore[arg-type]
+        grader = grader or Grader.load(store)
+        grades = grader.grade_store(store, as_of=as_of)
     subjects = subjects_in_scope(store, as_of, scope)
     subjects["department"] = supervising_departments(subjects, policy)
     if scope.department is not None:
@@ -84,7 +87,7 @@ def inspection_frequencies(
     names = store.con.execute("SELECT uscc, name FROM subjects").df()
     table = (
         subjects.merge(names, on="uscc", how="left")
-        .merge(grades[["uscc", "grade"]], on="uscc", how="left")
+        .merge(grades[["uscc", "grade", "source", "model_version"]], on="uscc", how="left")
         .merge(inspection_history(store, as_of), on="uscc", how="left")
     )
     rates, minimum = policy.relative_rates, policy.minimum_frequency

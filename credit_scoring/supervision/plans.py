@@ -8,80 +8,32 @@ the parameters and the eligible list, then the draw and the inspector assignment
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from credit_scoring.errors import InfeasiblePlan
+from credit_scoring.errors import InfeasiblePlan, InvalidInput
+from credit_scoring.grading import Grader
+from credit_scoring.policies.sampling import (
+    STRATA,
+    SamplingPolicy,
+    load_sampling_policy,
+    policy_digest,
+)
 from credit_scoring.records.store import Store
 from credit_scoring.supervision import storage
 from credit_scoring.supervision.assignment import assign_inspectors, unstaffable
 from credit_scoring.supervision.commitment import commitment, table_digest
 from credit_scoring.supervision.draw import Allocation, Draw, allocate, draw_sample
 from credit_scoring.supervision.frame import Frame, Scope, build_frame
-from credit_scoring.supervision.policy import (
-    STRATA,
-    SamplingPolicy,
-    load_sampling_policy,
-    policy_digest,
-)
+from credit_scoring.supervision.plan import Plan
 
 __all__ = ["Plan", "VerificationResult", "create_plan", "verify_plan"]
 
 _POOL_COLUMNS = ["inspector_id", "department", "region", "conflicts", "active"]
 _RECUSAL_COLUMNS = ["uscc", "department", "region_code", "last_inspectors"]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A drawn plan as stored: its identity, what it committed to, its items and its frame.
-
-    ``items`` has one row per inspection (``uscc``, ``name``, ``grade``, ``stratum``,
-    ``department``, ``region_code``, ``inclusion_prob``, ``random_sample``, ``exploration``,
-    ``inspectors``, ``assignment``); ``frame`` every eligible subject with the grade and risk
-    the plan used and its probabilities.
-    """
-
-    plan_id: str
-    as_of: dt.date
-    seed: int
-    commitment: str
-    design: str
-    budget: int
-    policy_version: str
-    grades_version: str
-    parameters: dict[str, Any]
-    items: pd.DataFrame
-    frame: pd.DataFrame
-    excluded: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def expected_lift(self) -> float:
-        """Expected violations per inspection against uniform sampling, by the model's risk.
-
-        ``sum(pi * risk) / n`` over ``mean(risk)``: the lift the plan expects if the model's
-        probabilities are right (NaN when the grades carry no probability).
-        """
-        risk, pi = self.frame["risk"].to_numpy(float), self.frame["inclusion_prob"].to_numpy()
-        if not len(risk) or np.isnan(risk).any() or risk.mean() == 0:
-            return float("nan")
-        return float((pi * risk).sum() / pi.sum() / risk.mean())
-
-    def summary(self) -> dict[str, Any]:
-        """What the CLI and the API print: identity, sizes per stratum, assignment status."""
-        items, lift = self.items, self.expected_lift
-        return {
-            "plan_id": self.plan_id, "as_of": self.as_of.isoformat(), "seed": self.seed,
-            "commitment": self.commitment, "design": self.design, "budget": self.budget,
-            "policy_version": self.policy_version, "grades_version": self.grades_version,
-            "eligible": len(self.frame), "excluded": self.excluded,
-            "inspections": len(items), "exploration": int(items["exploration"].sum()),
-            "by_stratum": items["stratum"].value_counts().reindex(STRATA, fill_value=0).to_dict(),
-            "pending": int((items["assignment"] == "pending").sum()),
-            "expected_lift": None if np.isnan(lift) else round(lift, 3),
-        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,10 +57,10 @@ def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: floa
     """The number of inspections: given, a share of the eligible, or the policy's default."""
     n = len(frame.eligible)
     if budget is not None and rate is not None:
-        raise ValueError("give a budget or a rate, not both")
+        raise InvalidInput("give a budget or a rate, not both", field="rate")
     if rate is not None:
         if not 0 < rate <= 1:
-            raise ValueError(f"rate must lie in (0, 1]; got {rate}")
+            raise InvalidInput(f"rate must lie in (0, 1]; got {rate}", field="rate")
         return int(np.floor(rate * n + 0.5))
     if budget is not None:
         return budget
@@ -149,7 +101,7 @@ def create_plan(
     design: Literal["stratified", "pps"] | None = None,
     policy: SamplingPolicy | None = None,
     grades: pd.DataFrame | None = None,
-    tracking: Any = None,
+    grader: Grader | None = None,
     save: bool = True,
 ) -> Plan:
     """Draw a 双随机 inspection plan as of ``as_of`` and store it.
@@ -171,8 +123,9 @@ def create_plan(
     policy : SamplingPolicy, optional
         Default: ``models/sampling.yaml``.
     grades : DataFrame, optional
-        ``uscc``, ``grade``, ``pd`` (and ``model_version``); default: graded now with
-        ``tracking``'s champion (or the rule scorecard without one).
+        ``uscc``, ``grade``, ``pd`` (and ``model_version``); default: graded now by ``grader``.
+    grader : Grader, optional
+        Default: :meth:`Grader.load` for ``store`` (its champion, or the rule scorecard).
     save : bool
         Store the plan (default); an identical plan (same id) is returned as stored.
 
@@ -193,14 +146,13 @@ def create_plan(
     True
     """
     if seed < 0:
-        raise ValueError(f"seed must be at least 0; got {seed}")
+        raise InvalidInput(f"seed must be at least 0; got {seed}", field="seed")
     policy = policy or load_sampling_policy()
     if design is not None:
         policy = policy.with_design(design)
     if grades is None:
-        from credit_scoring.models.scoring import grade_store
-
-        grades = grade_store(store, as_of=as_of, tracking=tracking)
+        grader = grader or Grader.load(store)
+        grades = grader.grade_store(store, as_of=as_of)
     default = policy.scope
     scope = Scope(department or default.department, tuple(regions) or default.regions,
                   tuple(domains) or default.domains)  # fmt: skip

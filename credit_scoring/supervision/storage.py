@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from credit_scoring.errors import PlanNotFound
 from credit_scoring.records.store import Store
-
-if TYPE_CHECKING:
-    from credit_scoring.supervision.plans import Plan
+from credit_scoring.supervision.plan import Plan
 
 __all__ = [
     "inspector_pool",
@@ -90,8 +88,6 @@ def load_plan(store: Store, plan_id: str) -> Plan:
     --------
     >>> load_plan(store, "P20260930-0123456789ab")  # doctest: +SKIP
     """
-    from credit_scoring.supervision.plans import Plan
-
     row = store.con.execute(
         """SELECT plan_id, as_of, seed, commitment, design, budget, policy_version,
                   grades_version, parameters, excluded FROM plans WHERE plan_id = ?""",

@@ -89,6 +89,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from credit_scoring.errors import InvalidInput
 from credit_scoring.synth._output import write_outputs
 from credit_scoring.synth._simulation import simulate
 
@@ -178,9 +179,9 @@ def generate_city(
     1
     """
     if n_subjects < 1:
-        raise ValueError(f"n_subjects must be at least 1; got {n_subjects}")
+        raise InvalidInput(f"n_subjects must be at least 1; got {n_subjects}", field="subjects")
     if (end - start).days < 180:
-        raise ValueError(f"the window {start}..{end} must span at least 180 days")
+        raise InvalidInput(f"the window {start}..{end} must span at least 180 days", field="end")
     report: Progress = progress or (lambda stage, fraction: None)
     out_dir = Path(out_dir)
     (out_dir / "truth").mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from credit_scoring.errors import InvalidInput
+
 __all__ = ["expected_violations"]
 
 
@@ -20,7 +22,7 @@ def expected_violations(truth: Path, start: dt.date, end: dt.date) -> pd.Series:
     frame = pd.read_parquet(truth)
     columns = [c for c in frame.columns if c.startswith("risk_") and _overlaps(c, start, end)]
     if not columns:
-        raise ValueError(f"the truth file has no quarter inside ({start}, {end}]")
+        raise InvalidInput(f"the truth file has no quarter inside ({start}, {end}]", field="truth")
     return frame.set_index("uscc")[columns].fillna(0).sum(axis=1).rename("expected_violations")
 
 

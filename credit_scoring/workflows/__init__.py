@@ -1,13 +1,16 @@
-"""Workflows: objections, credit repair and the append-only audit trail."""
+"""Workflows: review cases (objections, credit repair), re-grades and the append-only audit."""
 
 from credit_scoring.workflows.audit import audit_entries
-from credit_scoring.workflows.database import DEFAULT_URL, connect
+from credit_scoring.workflows.cases import AlreadyDecided
+from credit_scoring.workflows.database import connect
 from credit_scoring.workflows.objections import decide_objection, file_objection, list_objections
+from credit_scoring.workflows.regrades import Regraded, load_regrades, regrade_subject
 from credit_scoring.workflows.repairs import apply_for_repair, decide_repair, list_repairs
 from credit_scoring.workflows.workspace import Workspace
 
 __all__ = [
-    "DEFAULT_URL",
+    "AlreadyDecided",
+    "Regraded",
     "Workspace",
     "apply_for_repair",
     "audit_entries",
@@ -17,4 +20,6 @@ __all__ = [
     "file_objection",
     "list_objections",
     "list_repairs",
+    "load_regrades",
+    "regrade_subject",
 ]

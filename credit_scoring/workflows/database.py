@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -24,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "DEFAULT_URL",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -34,27 +34,23 @@ __all__ = [
     "connect",
 ]
 
-DEFAULT_URL = "sqlite:///data/workflow.db"
-
 
 class Base(DeclarativeBase):
     pass
 
 
-class Objection(Base):
-    """A subject's objection to one record (异议), and the reviewer's decision."""
+class _ReviewCase:
+    """What objections and repair applications share: the record, the deadline, the decision
+    and the grades before (in force when filed) and after (the re-grade of the decision)."""
 
-    __tablename__ = "objections"
+    noun: ClassVar[str]
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), index=True)
     record_table: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text)
-    filed_by: Mapped[str] = mapped_column(String(128))
-    filed_on: Mapped[dt.date] = mapped_column(Date)
-    flag_due: Mapped[dt.date] = mapped_column(Date)  # flagged within 1 working day
-    decide_due: Mapped[dt.date] = mapped_column(Date)  # decided within 5 working days
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decide_due: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
     decided_by: Mapped[str | None] = mapped_column(String(128))
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     decision_note: Mapped[str | None] = mapped_column(Text)
@@ -62,27 +58,28 @@ class Objection(Base):
     grade_after: Mapped[str | None] = mapped_column(String(1))
 
 
-class RepairApplication(Base):
+class Objection(_ReviewCase, Base):
+    """A subject's objection to one record (异议), and the reviewer's decision."""
+
+    __tablename__ = "objections"
+    noun: ClassVar[str] = "objection"  # in audit actions and messages
+    reason: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(128))
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    flag_due: Mapped[dt.date] = mapped_column(Date)  # flagged within 1 working day; decided in 5
+
+
+class RepairApplication(_ReviewCase, Base):
     """An application for credit repair (信用修复) of one record, its checks and decision."""
 
     __tablename__ = "repairs"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
-    record_table: Mapped[str] = mapped_column(String(32))
-    record_id: Mapped[str] = mapped_column(String(64))
+    noun: ClassVar[str] = "repair"
     applicant: Mapped[str] = mapped_column(String(128))
     applied_on: Mapped[dt.date] = mapped_column(Date)
-    decide_due: Mapped[dt.date] = mapped_column(Date)
     fine_paid: Mapped[bool] = mapped_column(Boolean)
     behaviour_corrected: Mapped[bool] = mapped_column(Boolean)
     commitment_signed: Mapped[bool] = mapped_column(Boolean)
     failed_checks: Mapped[str] = mapped_column(Text, default="")  # ";"-separated check codes
-    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, ineligible, approved…
-    decided_by: Mapped[str | None] = mapped_column(String(128))
-    decided_on: Mapped[dt.date | None] = mapped_column(Date)
-    decision_note: Mapped[str | None] = mapped_column(Text)
-    grade_before: Mapped[str | None] = mapped_column(String(1))
-    grade_after: Mapped[str | None] = mapped_column(String(1))
 
 
 class AuditEntry(Base):
@@ -115,7 +112,7 @@ class ApiKey(Base):
 
 class Regrade(Base):
     """A subject re-graded after a decision or on request: served over the published snapshot
-    until a snapshot computed after it replaces it (see ``credit_scoring.snapshots.overlay``)."""
+    until a snapshot computed after it replaces it (see ``credit_scoring.workflows.regrades``)."""
 
     __tablename__ = "regrades"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -142,7 +139,7 @@ _APPEND_ONLY = {
 }
 
 
-def connect(url: str = DEFAULT_URL) -> Engine:
+def connect(url: str) -> Engine:
     """An engine with the tables created and the audit log made append-only."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from credit_scoring.errors import CreditScoringError
+from credit_scoring.errors import CreditScoringError, InvalidInput
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import ApiKey
 
@@ -84,7 +84,7 @@ def matches(info: KeyInfo, secret: str) -> bool:
 def create_key(engine: Engine, *, name: str, role: str, actor: str) -> tuple[KeyInfo, str]:
     """A new key for ``role``; returns its record and the token, which is never stored."""
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {role!r}", field="role")
     # "_" separates the token's parts, so the secret's alphabet leaves it out.
     key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32).replace("_", "-")
     salt = secrets.token_hex(16)

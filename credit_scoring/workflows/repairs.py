@@ -5,7 +5,8 @@ regime in force on its decision date has been served; the fine, if any, is paid;
 is corrected; a public credit commitment is signed (declared, or a ``repair`` commitment in the
 store). An application failing a check is refused at once with every failing check named. An
 approved repair stops the record being published and used from the decision date
-(``repair_approved``) and re-grades the subject; everything is audited.
+(``repair_approved``); either decision re-grades the subject once
+(:mod:`credit_scoring.workflows.cases`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from credit_scoring.features.publicity import load_publicity_policy
-from credit_scoring.workflows.audit import record as audit
+from credit_scoring.policies import load_publicity_policy
+from credit_scoring.workflows.cases import decide_case, file_case, list_cases
 from credit_scoring.workflows.database import RepairApplication
-from credit_scoring.workflows.objections import AlreadyDecided
-from credit_scoring.workflows.workspace import WorkflowItemNotFound, Workspace
+from credit_scoring.workflows.regrades import Regraded
+from credit_scoring.workflows.workspace import Workspace
 
 __all__ = ["CHECKS", "apply_for_repair", "decide_repair", "list_repairs", "repair_checks"]
 
@@ -69,7 +68,7 @@ def _repair_commitment(space: Workspace, uscc: str, today: dt.date) -> bool:
 def apply_for_repair(
     space: Workspace, *, uscc: str, table: str, record_id: str, applicant: str,
     fine_paid: bool, behaviour_corrected: bool, commitment_signed: bool,
-    today: dt.date | None = None,
+    today: dt.date | None = None, grade_before: str | None = None,
 ) -> RepairApplication:  # fmt: skip
     """Record an application and check it; an ineligible one is refused with the failing checks."""
     today = today or dt.date.today()
@@ -78,60 +77,33 @@ def apply_for_repair(
         space, record, table, today=today, fine_paid=fine_paid,
         behaviour_corrected=behaviour_corrected, commitment_signed=commitment_signed,
     )  # fmt: skip
-    with Session(space.engine, expire_on_commit=False) as session:
-        application = RepairApplication(
-            uscc=uscc, record_table=table, record_id=record_id, applicant=applicant,
-            applied_on=today, decide_due=space.add_working_days(today, DECIDE_WITHIN),
-            fine_paid=fine_paid, behaviour_corrected=behaviour_corrected,
-            commitment_signed=commitment_signed, failed_checks=";".join(failed),
-            status="ineligible" if failed else "pending",
-        )  # fmt: skip
-        session.add(application)
-        session.flush()
-        audit(
-            session, actor=applicant, action="repair_applied", uscc=uscc,
-            target=f"repair:{application.id}",
-            after={"record": record_id, "status": application.status, "failed_checks": failed},
-        )  # fmt: skip
-        session.commit()
-    return application
+    application = RepairApplication(
+        uscc=uscc, record_table=table, record_id=record_id, applicant=applicant,
+        applied_on=today, decide_due=space.add_working_days(today, DECIDE_WITHIN),
+        fine_paid=fine_paid, behaviour_corrected=behaviour_corrected,
+        commitment_signed=commitment_signed, failed_checks=";".join(failed),
+        status="ineligible" if failed else "pending",
+    )  # fmt: skip
+    return file_case(
+        space, application, day=today, actor=applicant, action="repair_applied",
+        details={"record": record_id, "failed_checks": failed}, grade_before=grade_before,
+    )  # fmt: skip
 
 
 def decide_repair(
     space: Workspace, repair_id: int, *, approve: bool, reviewer: str, note: str,
     today: dt.date | None = None,
-) -> RepairApplication:  # fmt: skip
-    """Approve (the record stops counting from today, the subject is re-graded) or refuse."""
-    today = today or dt.date.today()
-    with Session(space.engine, expire_on_commit=False) as session:
-        application = session.get(RepairApplication, repair_id)
-        if application is None:
-            raise WorkflowItemNotFound(f"no repair application {repair_id}")
-        if application.status != "pending":
-            raise AlreadyDecided(f"repair {repair_id} is {application.status}, not pending")
-        event = (application.record_table, application.record_id, "repair_approved", reviewer, note)
-        before, after = space.regrade(application.uscc, today, event if approve else None)
-        application.status = "approved" if approve else "refused"
-        application.decided_by, application.decided_on = reviewer, today
-        application.decision_note = note
-        application.grade_before, application.grade_after = before, after
-        audit(
-            session, actor=reviewer, action=f"repair_{application.status}",
-            uscc=application.uscc, target=f"repair:{repair_id}",
-            before={"status": "pending", "grade": before},
-            after={"status": application.status, "grade": after, "note": note},
-        )  # fmt: skip
-        session.commit()
-    return application
+) -> tuple[RepairApplication, Regraded]:  # fmt: skip
+    """Approve (the record stops counting from today) or refuse; the subject is re-graded."""
+    return decide_case(
+        space, RepairApplication, repair_id, status="approved" if approve else "refused",
+        event="repair_approved" if approve else None, reviewer=reviewer, note=note,
+        today=today or dt.date.today(),
+    )  # fmt: skip
 
 
 def list_repairs(
     space: Workspace, *, status: str | None = None, uscc: str | None = None
 ) -> list[RepairApplication]:
-    query = select(RepairApplication).order_by(RepairApplication.id)
-    if status:
-        query = query.where(RepairApplication.status == status)
-    if uscc:
-        query = query.where(RepairApplication.uscc == uscc)
-    with Session(space.engine, expire_on_commit=False) as session:
-        return list(session.scalars(query))
+    """Repair applications, filtered by status or subject, oldest first."""
+    return list_cases(space, RepairApplication, status=status, uscc=uscc)

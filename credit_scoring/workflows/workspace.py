@@ -1,15 +1,14 @@
-"""What a workflow acts on: the workflow database, the records store and the tracked models."""
+"""What a workflow acts on: the workflow database, the records store and the grader."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from credit_scoring.errors import CreditScoringError
-from credit_scoring.explain.service import explain_from_store
+from credit_scoring.grading import Grader
 from credit_scoring.records.codes import RECORD_TABLES
 from credit_scoring.records.store import Store, quote
 from credit_scoring.records.workdays import WorkdayCalendar
@@ -31,25 +30,16 @@ class RecordNotFound(CreditScoringError):
 
 @dataclass
 class Workspace:
+    """The workflow database, the records store and the grader a decision re-grades with."""
+
     engine: Engine
     store: Store
-    tracking_root: Path
+    grader: Grader | None = None  # listing cases needs none; filing and deciding do
 
-    def grade(self, uscc: str, day: dt.date) -> str:
-        """The subject's grade as of ``day`` with the current champion: the re-grade."""
-        return explain_from_store(
-            self.store, uscc, as_of=day, tracking_root=self.tracking_root
-        ).grade
-
-    def regrade(
-        self, uscc: str, day: dt.date, event: tuple[str, str, str, str, str] | None
-    ) -> tuple[str, str]:
-        """The grade before and after appending ``event`` (table, record, type, actor, note)."""
-        before = self.grade(uscc, day)
-        if event is not None:
-            table, record_id, event_type, actor, note = event
-            self.store.add_event(table, record_id, event_type, day, actor, note)
-        return before, self.grade(uscc, day)
+    def grading(self) -> Grader:
+        if self.grader is None:
+            raise CreditScoringError("this workspace was opened without a grader")
+        return self.grader
 
     def record(self, uscc: str, table: str, record_id: str) -> dict[str, object]:
         """The stored record, checked to belong to ``uscc``."""

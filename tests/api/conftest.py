@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
 from api import Settings, create_app
+from credit_scoring.grading import Grader
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots import current_snapshot_id, publish
@@ -62,7 +63,7 @@ def city(tmp_path_factory) -> Path:
     with Store(folder / "credit.duckdb") as store:
         ingest_directory(store, made.out_dir)
     with Store(folder / "credit.duckdb", read_only=True) as store:
-        publish(store, folder / "snapshots", as_of=AS_OF, tracking_root=folder / "mlruns")
+        publish(store, folder / "snapshots", as_of=AS_OF, grader=Grader.rules_only())
     return folder
 
 

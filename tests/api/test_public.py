@@ -13,10 +13,10 @@ import yaml
 import zxingcpp
 from PIL import Image
 
-from credit_scoring.measures import load_measures
+from credit_scoring.grading import Grader
+from credit_scoring.policies import load_measures, policy_path
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
-from credit_scoring.settings import policy_path
 from credit_scoring.snapshots import publish
 
 from ..conftest import RESTAURANT, SHOP, tiny_city, write_table
@@ -74,7 +74,7 @@ def shop_city(tmp_path_factory):
     with Store(folder / "credit.duckdb") as store:
         ingest_directory(store, folder / "files")
     with Store(folder / "credit.duckdb", read_only=True) as store:
-        publish(store, folder / "snapshots", as_of=AS_OF, tracking_root=folder / "mlruns")
+        publish(store, folder / "snapshots", as_of=AS_OF, grader=Grader.rules_only())
     return folder
 
 

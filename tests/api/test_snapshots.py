@@ -47,7 +47,8 @@ def two_snapshots(city, tmp_path_factory):
     manifest = first.manifest
     second = publish_snapshot(
         folder / "snapshots", tables, as_of=manifest.as_of, store_read_at=manifest.store_read_at,
-        policy_version="shifted", model_version=manifest.model_version,
+        grading={**manifest.model_dump(include={"model_version", "source", "fallback"}),
+                 "policy_version": "shifted"},
     )  # fmt: skip
     grades = {}
     for snapshot_id in (first.snapshot_id, second.snapshot_id):

@@ -14,10 +14,10 @@ from credit_scoring.explain import (
 )
 from credit_scoring.features import build_features, load_catalog
 from credit_scoring.features.engine import provenance
-from credit_scoring.models.grading import load_grading_policy
 from credit_scoring.models.scoring import grade_columns, grade_table
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.models.training import train
+from credit_scoring.policies import load_grading_policy
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import generate_city

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from credit_scoring.features.publicity import load_publicity_policy
+from credit_scoring.policies.publicity import load_publicity_policy
 from credit_scoring.records import codes
 from credit_scoring.records.contract import TABLES
 from credit_scoring.records.store import RECORD_META, Store, quote

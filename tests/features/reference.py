@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from credit_scoring.features.catalog import LIST_COLUMNS, SOURCES, Catalog, Feature
-from credit_scoring.features.publicity import TIERS, PublicityPolicy, load_publicity_policy
+from credit_scoring.policies.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.records.store import Store, quote
 
 Row = dict[str, Any]

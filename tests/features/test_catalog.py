@@ -6,7 +6,7 @@ import pytest
 
 from credit_scoring.errors import ConfigError
 from credit_scoring.features.catalog import load_catalog
-from credit_scoring.features.publicity import load_publicity_policy
+from credit_scoring.policies.publicity import load_publicity_policy
 
 DATA = Path(__file__).parents[1] / "data"
 

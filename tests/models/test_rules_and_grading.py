@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.models.grading import apply_policy, grade_by_probability, load_grading_policy
-from credit_scoring.models.rules import RuleScorecard, load_rule_policy
+from credit_scoring.models.grading import apply_policy, grade_by_probability
+from credit_scoring.models.rules import RuleScorecard
+from credit_scoring.policies import load_grading_policy, load_rule_policy
 
 
 def _rows(**columns):

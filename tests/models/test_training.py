@@ -15,11 +15,12 @@ from sklearn.preprocessing import StandardScaler
 from credit_scoring.features import load_catalog
 from credit_scoring.models import GBM, Scorecard
 from credit_scoring.models.bundle import monotone_from_catalog
-from credit_scoring.models.grading import apply_policy, grade_by_probability, load_grading_policy
+from credit_scoring.models.grading import apply_policy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.models.scoring import MODEL_NAME, grade_store
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.models.training import prepare, train
+from credit_scoring.policies import load_grading_policy
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import generate_city

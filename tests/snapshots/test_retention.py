@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credit_scoring.cli import app
+from credit_scoring.policies import file_sha256
 from credit_scoring.snapshots import (
     current_snapshot_id,
     prune_snapshots,
@@ -19,7 +20,6 @@ from credit_scoring.snapshots import (
     published_snapshots,
     read_manifest,
 )
-from credit_scoring.snapshots.publish import file_sha256
 
 AS_OF = dt.date(2026, 9, 30)
 
@@ -30,7 +30,8 @@ def _publish(root, n: int) -> list[str]:
         grades = pa.table({"uscc": ["91350200776049653A"], "grade": ["ABCD"[i % 4]]})
         manifest = publish_snapshot(
             root, {"grades": grades}, as_of=AS_OF, store_read_at=dt.datetime(2026, 10, 1),
-            policy_version="p", model_version=f"m{i}",
+            grading={"policy_version": "p", "model_version": f"m{i}", "source": "rules",
+                     "fallback": None},
         )  # fmt: skip
         ids.append(manifest.snapshot_id)
         time.sleep(1.01)  # ids and creation times have one-second resolution

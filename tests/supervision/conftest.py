@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from credit_scoring.models.grading import load_grading_policy
-from credit_scoring.models.scoring import grade_store
+from credit_scoring.grading import Grader
+from credit_scoring.policies import load_grading_policy
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import generate_city
@@ -36,7 +36,7 @@ def city_grades(city_store):
     db, _ = city_store
     rules = load_grading_policy().model_copy(update={"authoritative": "rules"})
     with Store(db, read_only=True) as store:
-        grades = grade_store(store, as_of=AS_OF, policy=rules)
+        grades = Grader.rules_only(policy=rules).grade_store(store, as_of=AS_OF)
     # A stand-in for a model's probability: falling with the rule points.
     grades["pd"] = 1 / (1 + np.exp((grades["rules_points"].to_numpy(float) - 75) / 8))
     return grades

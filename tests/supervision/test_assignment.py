@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credit_scoring.errors import InfeasiblePlan
+from credit_scoring.policies.sampling import InspectorRules
 from credit_scoring.supervision.assignment import (
     _greedy,
     assign_inspectors,
     split_ids,
     unstaffable,
 )
-from credit_scoring.supervision.policy import InspectorRules
 
 RULES = InspectorRules(per_inspection=2, recuse_last_inspectors=True, exclude_own_region=False)
 

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from credit_scoring.cli import app
+from credit_scoring.policies import policy_path
 from credit_scoring.records.store import Store
-from credit_scoring.settings import policy_path
 
 runner = CliRunner()
 
@@ -65,7 +65,7 @@ def test_a_rate_and_a_department_scope_the_plan(cli_store, tmp_path):
 
 def test_evaluate_and_frequencies(cli_store, tmp_path, truth):
     from credit_scoring.supervision import load_plan
-    from credit_scoring.supervision.synthetic import simulate_results
+    from credit_scoring.synth.plan_truth import simulate_results
 
     _, plan = _run("plan", "--as-of", "2026-06-30", "--rate", "0.1", "--seed", "2",
                    "--db", cli_store)  # fmt: skip

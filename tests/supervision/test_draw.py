@@ -7,13 +7,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from credit_scoring.errors import InfeasiblePlan
+from credit_scoring.policies.sampling import STRATA, load_sampling_policy
 from credit_scoring.supervision.draw import (
     allocate,
     draw_sample,
     inclusion_probabilities,
     stratum_probabilities,
 )
-from credit_scoring.supervision.policy import STRATA, load_sampling_policy
 
 POLICY = load_sampling_policy()
 

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from credit_scoring.policies.sampling import STRATA, load_sampling_policy
 from credit_scoring.supervision.draw import allocate, draw_sample, inclusion_probabilities
 from credit_scoring.supervision.evaluation import estimate
-from credit_scoring.supervision.policy import STRATA, load_sampling_policy
 
 POLICY = load_sampling_policy()
 SIZES = (150, 160, 50, 25, 15)  # A, B, C, D, complaint

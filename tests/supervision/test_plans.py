@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from credit_scoring.errors import PlanNotFound
+from credit_scoring.policies.sampling import load_sampling_policy
 from credit_scoring.supervision import create_plan, list_plans, load_plan, verify_plan
 from credit_scoring.supervision.frame import build_frame
-from credit_scoring.supervision.policy import load_sampling_policy
 
 from .conftest import AS_OF
 

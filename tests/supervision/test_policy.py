@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from credit_scoring.errors import ConfigError
-from credit_scoring.supervision.policy import load_sampling_policy
+from credit_scoring.policies.sampling import load_sampling_policy
 
 DATA = Path(__file__).parents[1] / "data" / "sampling"
 

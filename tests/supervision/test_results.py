@@ -17,7 +17,7 @@ from credit_scoring.supervision import (
     plan_csv_bytes,
     plan_xlsx_bytes,
 )
-from credit_scoring.supervision.synthetic import simulate_results, truth_comparison
+from credit_scoring.synth.plan_truth import simulate_results, truth_comparison
 
 from .conftest import AS_OF
 

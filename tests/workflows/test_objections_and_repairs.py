@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 import sqlalchemy
 
-from credit_scoring.explain.service import explain_from_store
+from credit_scoring.grading import Grader
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import generate_city
 from credit_scoring.workflows import (
+    AlreadyDecided,
     Workspace,
     apply_for_repair,
     audit_entries,
@@ -18,8 +19,8 @@ from credit_scoring.workflows import (
     decide_repair,
     file_objection,
     list_objections,
+    load_regrades,
 )
-from credit_scoring.workflows.objections import AlreadyDecided
 
 DAY = dt.date(2026, 10, 9)  # a Friday; Saturday 10 October 2026 is a make-up working day
 GRADES = "ABCD"
@@ -38,7 +39,8 @@ def city(tmp_path_factory):
 def space(city, tmp_path):
     (tmp_path / "credit.duckdb").write_bytes((city / "template.duckdb").read_bytes())
     store = Store(tmp_path / "credit.duckdb")
-    yield Workspace(connect(f"sqlite:///{tmp_path / 'workflow.db'}"), store, tmp_path / "mlruns")
+    engine = connect(f"sqlite:///{tmp_path / 'workflow.db'}")
+    yield Workspace(engine, store, Grader.rules_only())
     store.close()
 
 
@@ -48,9 +50,7 @@ def _penalised(space, day=DAY):
         "SELECT uscc FROM penalties GROUP BY uscc HAVING count(*) >= 2 ORDER BY uscc LIMIT 40"
     ).fetchall()
     for (uscc,) in rows:
-        explanation = explain_from_store(
-            space.store, uscc, as_of=day, tracking_root=space.tracking_root
-        )
+        explanation = space.grader.explain(space.store, uscc, as_of=day)
         for reason in explanation.reasons:
             if reason.record_ids and reason.record_ids[0].startswith("CF"):
                 yield uscc, reason, explanation
@@ -81,12 +81,15 @@ def test_an_upheld_objection_removes_the_reason_and_never_worsens_the_grade(spac
         record_id = reason.record_ids[0]
         objection = file_objection(space, uscc=uscc, table="penalties", record_id=record_id,
                                    reason="处罚对象错误", filed_by="agent", today=DAY)  # fmt: skip
-        decided = decide_objection(space, objection.id, upheld=True, reviewer="reviewer",
-                                   note="核实为误录", today=DAY)  # fmt: skip
-        after = explain_from_store(space.store, uscc, as_of=DAY, tracking_root=space.tracking_root)
+        decided, regraded = decide_objection(space, objection.id, upheld=True,
+                                             reviewer="reviewer", note="核实为误录", today=DAY)  # fmt: skip
+        after = space.grader.explain(space.store, uscc, as_of=DAY)
         assert all(record_id not in r.record_ids for r in after.reasons + after.overrides)
         assert GRADES.index(after.grade) <= GRADES.index(before.grade)
         assert (decided.grade_before, decided.grade_after) == (before.grade, after.grade)
+        # The decision's one re-grade is saved for the HTTP service to serve at once.
+        assert regraded.explanation["grade"] == after.grade
+        assert load_regrades(space.engine)[-1].uscc == uscc
         tried += 1
     assert tried == 5
     with pytest.raises(AlreadyDecided):
@@ -115,8 +118,8 @@ def test_an_approved_repair_never_worsens_the_grade(space):
                                        commitment_signed=True, today=DAY)  # fmt: skip
         if application.status != "pending":
             continue  # still inside its minimum period: refused, as the previous test shows
-        decided = decide_repair(space, application.id, approve=True, reviewer="reviewer",
-                                note="同意修复", today=DAY)  # fmt: skip
+        decided, _ = decide_repair(space, application.id, approve=True, reviewer="reviewer",
+                                   note="同意修复", today=DAY)  # fmt: skip
         assert GRADES.index(decided.grade_after) <= GRADES.index(before.grade)
         approved += 1
     assert approved >= 1

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from credit_scoring.explain import Explanation, explanation_table
-from credit_scoring.explain.service import explain_from_store
+from credit_scoring.explain.explanation import Explanation, explanation_table
+from credit_scoring.grading import Grader
 from credit_scoring.records.store import Store
+from credit_scoring.snapshots.serving import Regraded
 from credit_scoring.snapshots.standing import standing_records
 from credit_scoring.workflows.database import Regrade
 
@@ -33,20 +32,11 @@ __all__ = ["Regraded", "load_regrades", "regrade_subject", "save_regrade"]
 _DATES = ("start", "until", "withdrawn_on")
 
 
-@dataclass(frozen=True)
-class Regraded:
-    id: int
-    uscc: str
-    regraded_at: dt.datetime
-    explanation: dict[str, Any]  # one row of explanation_table
-    standing: list[dict[str, Any]]  # rows of standing_records, dates as datetime.date
-
-
 def regrade_subject(
-    store: Store, engine: Engine, uscc: str, *, day: dt.date, tracking_root: Path
+    store: Store, engine: Engine, uscc: str, *, day: dt.date, grader: Grader
 ) -> Regraded:
     """Grade and explain ``uscc`` from the store as of ``day`` and save it as a regrade."""
-    explanation = explain_from_store(store, uscc, as_of=day, tracking_root=tracking_root)
+    explanation = grader.explain(store, uscc, as_of=day)
     return save_regrade(engine, explanation, standing_records(store, as_of=day, subjects=[uscc]))
 
 

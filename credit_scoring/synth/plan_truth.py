@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credit_scoring.policies.sampling import GRADES
 from credit_scoring.supervision.evaluation import policy_probabilities
-from credit_scoring.supervision.plans import Plan
-from credit_scoring.supervision.policy import GRADES
+from credit_scoring.supervision.plan import Plan
 from credit_scoring.synth.truth import expected_violations
 
 __all__ = ["plan_period", "simulate_results", "true_risk", "truth_comparison"]

@@ -10,10 +10,10 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from credit_scoring.policies._base import GRADES, Strict, load_yaml_model, policy_path
 from credit_scoring.records import codes
-from credit_scoring.settings import load_yaml_model, policy_path
 
 __all__ = [
     "GRADES",
@@ -25,29 +25,24 @@ __all__ = [
     "policy_digest",
 ]
 
-GRADES = ("A", "B", "C", "D")
 # A subject with a fresh substantiated complaint is drawn in its own stratum, whatever its grade.
 STRATA = (*GRADES, "complaint")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Eligibility(_Strict):
+class Eligibility(Strict):
     annual_cap: int = Field(ge=1)
     min_gap_days: int = Field(ge=0)
     complaint_window_days: int = Field(ge=1)
     complaint_bypasses_cap: bool = False
 
 
-class InspectorRules(_Strict):
+class InspectorRules(Strict):
     per_inspection: int = Field(ge=2)  # the law asks for at least two officers
     recuse_last_inspectors: bool = True
     exclude_own_region: bool = False
 
 
-class Department(_Strict):
+class Department(Strict):
     name: str = Field(min_length=1)
     regions: tuple[str, ...] = Field(min_length=1)
     domains: tuple[str, ...] = Field(min_length=1)
@@ -60,7 +55,7 @@ class Department(_Strict):
         return self
 
 
-class PlanScope(_Strict):
+class PlanScope(Strict):
     """The subjects a plan covers by default; empty fields mean no restriction."""
 
     department: str | None = None
@@ -75,7 +70,7 @@ class PlanScope(_Strict):
         return self
 
 
-class SamplingPolicy(_Strict):
+class SamplingPolicy(Strict):
     """The policy a plan is drawn under; ``version`` is recorded with every plan."""
 
     version: str = Field(min_length=1)

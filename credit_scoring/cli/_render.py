@@ -176,7 +176,7 @@ def print_demo(console: Console, result: DemoResult) -> None:
         console.rule("[bold]Why this subject is D")
         print_explanation(console, result.example)
     if result.plan is not None:
-        from credit_scoring._render_supervision import print_demo_plan
+        from credit_scoring.cli._render_supervision import print_demo_plan
 
         console.rule("[bold]双随机 inspection plan for the next quarter")
         print_demo_plan(console, result.plan, result.plan_lifts, result.db)

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from credit_scoring.policies._base import Strict, load_yaml_model, policy_path
 from credit_scoring.records import codes
-from credit_scoring.settings import load_yaml_model, policy_path
 
 __all__ = ["TIERS", "Period", "PublicityPolicy", "Regime", "load_publicity_policy"]
 
@@ -31,11 +31,7 @@ TIERS = ("minor", "general", "serious")  # lightest first
 Tier = Literal["minor", "general", "serious"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Period(_Strict):
+class Period(Strict):
     min_months: int = Field(ge=0, le=120)
     max_months: int = Field(ge=0, le=120)
 
@@ -46,7 +42,7 @@ class Period(_Strict):
         return self
 
 
-class Regime(_Strict):
+class Regime(Strict):
     name: str
     effective_from: dt.date
     effective_to: dt.date | None = None
@@ -60,7 +56,7 @@ class Regime(_Strict):
         return self
 
 
-class PublicityPolicy(_Strict):
+class PublicityPolicy(Strict):
     version: str
     tier_of_penalty_type: dict[str, Tier]
     regimes: tuple[Regime, ...]

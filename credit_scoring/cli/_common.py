@@ -1,0 +1,138 @@
+"""What every command shares: options, settings, one-line failures, JSON output.
+
+Only light modules are imported here (typer, rich and the standard library): a command imports
+the library it calls inside its body, so ``credit-scoring --help`` and a small ingest start at
+once instead of loading LightGBM, MLflow and SHAP first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from credit_scoring.errors import CreditScoringError, InvalidInput
+
+if TYPE_CHECKING:
+    from credit_scoring.grading import Grader
+    from credit_scoring.records.store import Store
+    from credit_scoring.settings import Settings
+    from credit_scoring.workflows import Workspace
+
+console = Console()
+errors = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+Db = Annotated[
+    Path | None,
+    typer.Option("--db", help="The records store (DuckDB file). [default: CREDIT_SCORING_DB_PATH "
+                 "or data/credit.duckdb]", show_default=False),
+]  # fmt: skip
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")]
+Mlruns = Annotated[
+    Path | None,
+    typer.Option("--mlruns", help="MLflow tracking folder of the champion. [default: "
+                 "CREDIT_SCORING_MLRUNS, else the one the store was trained with]",
+                 show_default=False),
+]  # fmt: skip
+WorkflowDb = Annotated[
+    str | None,
+    typer.Option("--workflow-db", help="SQLAlchemy URL of the workflow database. [default: "
+                 "CREDIT_SCORING_WORKFLOW_DB_URL or sqlite:///data/workflow.db]",
+                 show_default=False),
+]  # fmt: skip
+Snapshots = Annotated[
+    Path | None,
+    typer.Option("--snapshots", help="The snapshot root folder. [default: "
+                 "CREDIT_SCORING_SNAPSHOT_DIR or data/snapshots]", show_default=False),
+]  # fmt: skip
+
+
+def fails_cleanly(command: F) -> F:
+    """Turn the errors a user can cause into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (CreditScoringError, FileNotFoundError, PermissionError) as error:
+            errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings(**options: Any) -> Settings:
+    """The settings from the environment, with this command's options (not None) on top."""
+    from credit_scoring.settings import Settings
+
+    return Settings().but(**options)
+
+
+def print_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+
+
+def parse_date(value: str, option: str = "--as-of") -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{option}: {value!r} is not a date like 2026-06-30", field=option
+        ) from None
+
+
+def optional_date(value: str | None, option: str) -> dt.date | None:
+    return parse_date(value, option) if value else None
+
+
+def load_grader(store: Store, config: Settings) -> Grader:
+    """The grading service for ``store``, and a warning on stderr when the rules stand in."""
+    from credit_scoring.grading import Grader
+
+    grader = Grader.load(store, config)
+    if grader.fallback:
+        errors.print(f"[yellow]note:[/yellow] graded by the rule scorecard: {grader.fallback}",
+                     highlight=False, soft_wrap=True)  # fmt: skip
+    return grader
+
+
+def grading_line(described: dict[str, Any]) -> str:
+    """Who decided, in one line under every summary that shows grades."""
+    line = (f"deciding scorer: {described['source']} (model {described['model_version']}, "
+            f"grade policy {described['policy_version']})")  # fmt: skip
+    return line + (f"; {described['fallback']}" if described["fallback"] else "")
+
+
+@contextlib.contextmanager
+def workspace(config: Settings, *, grade: bool = True) -> Iterator[Workspace]:
+    """The workflow database, the writable store and (for filing and deciding) the grader."""
+    from credit_scoring.records.store import Store
+    from credit_scoring.workflows import Workspace, connect
+
+    with Store(config.db_path) as store:
+        grader = load_grader(store, config) if grade else None
+        yield Workspace(connect(config.workflow_db_url), store, grader)
+
+
+def operator() -> str:
+    """Who ran the command, for the audit log."""
+    return f"cli:{os.environ.get('USER', 'unknown')}"
+
+
+def show(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    from credit_scoring.cli._render import records_table
+
+    console.print(records_table(title, rows))

@@ -1,0 +1,161 @@
+"""Commands that compute features, train, grade and explain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from credit_scoring.cli._common import (
+    Db,
+    Json,
+    Mlruns,
+    console,
+    fails_cleanly,
+    grading_line,
+    load_grader,
+    optional_date,
+    parse_date,
+    print_json,
+    settings,
+)
+
+app = typer.Typer()
+
+
+@app.command()
+@fails_cleanly
+def features(
+    as_of: Annotated[str, typer.Option(help="Compute with only what was known on this date.")],
+    db: Db = None,
+    out: Annotated[Path | None, typer.Option(help="Write the table (.parquet or .csv).")] = None,
+    all_attributes: Annotated[
+        bool, typer.Option(help="Also compute attributes not used for grading (region, industry).")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Compute every catalog feature for every subject as of a date."""
+    from credit_scoring.features import build_features, load_catalog
+    from credit_scoring.features.summary import share_with_records, write_table
+    from credit_scoring.records.store import Store
+
+    catalog = load_catalog()
+    catalog = catalog if all_attributes else catalog.risk_features()
+    day = parse_date(as_of)
+    started = time.perf_counter()
+    with Store(settings(db_path=db).db_path, read_only=True) as store:
+        frame = build_features(store, catalog, as_of=day)
+    seconds = time.perf_counter() - started
+    summary = {
+        "as_of": as_of, "rows": len(frame), "features": len(catalog),
+        "share_with_records": round(share_with_records(frame, catalog), 4),
+        "seconds": round(seconds, 2), "out": str(write_table(frame, out)) if out else None,
+    }  # fmt: skip
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"{summary['rows']:,} subjects × {summary['features']} features as of {as_of} in "
+        f"{seconds:.1f} s; {summary['share_with_records']:.1%} have at least one record counted"
+    )
+    if out:
+        console.print(f"written to {out}")
+
+
+@app.command()
+@fails_cleanly
+def train(
+    as_of: Annotated[str, typer.Option(help="Train with only what was known on this date.")],
+    db: Db = None,
+    mlruns: Annotated[
+        Path | None,
+        typer.Option(
+            "--mlruns",
+            help="MLflow tracking folder; the store remembers it. [default: "
+            "CREDIT_SCORING_MLRUNS, else the store's, else mlruns]",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the learned models.")] = 0,
+    origins: Annotated[int, typer.Option(min=1, help="Rolling training origins.")] = 4,
+    as_json: Json = False,
+) -> None:
+    """Fit the three scorers, validate out of time, log to MLflow, crown a better champion.
+
+    The store records MLRUNS: later commands on it grade with its champion without --mlruns.
+    """
+    from credit_scoring.cli._render import print_training
+    from credit_scoring.models.training import train_store
+
+    config = settings(db_path=db, mlruns=mlruns)
+    result, registry = train_store(config, as_of=parse_date(as_of), seed=seed, origins=origins)
+    if as_json:
+        grade_rates = result.grade_rates.reset_index().to_dict("records")
+        print_json({**result.__dict__, "grade_rates": grade_rates, "registry": registry.resolve()})
+        return
+    print_training(console, result)
+    console.print(f"the store {config.db_path} grades with the champion of {registry} from now on")
+
+
+@app.command()
+@fails_cleanly
+def grade(
+    as_of: Annotated[str, typer.Option(help="Grade with only what was known on this date.")],
+    db: Db = None,
+    mlruns: Mlruns = None,
+    out: Annotated[Path, typer.Option(help="Grade records (.csv or .parquet).")] = Path(
+        "data/grades.parquet"
+    ),
+    as_json: Json = False,
+) -> None:
+    """Grade every subject A/B/C/D and write the grade records."""
+    from credit_scoring.cli._render import grade_distribution
+    from credit_scoring.features.summary import write_table
+    from credit_scoring.records.store import Store
+
+    config = settings(db_path=db, mlruns=mlruns)
+    day = parse_date(as_of)
+    with Store(config.db_path, read_only=True) as store:
+        grader = load_grader(store, config)
+        table = grader.grade_store(store, as_of=day)
+    write_table(table, out)
+    counts = table["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
+    if as_json:
+        print_json({"out": out, "subjects": len(table), "grades": counts.to_dict(),
+                    **grader.describe()})  # fmt: skip
+        return
+    console.print(grade_distribution(counts))
+    console.print(grading_line(grader.describe()))
+    console.print(f"{len(table):,} grade records written to {out}")
+
+
+@app.command()
+@fails_cleanly
+def explain(
+    uscc: Annotated[str, typer.Argument(help="The subject's unified social credit code.")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Explain as of this date (default today).")
+    ] = None,
+    db: Db = None,
+    mlruns: Mlruns = None,
+    top_k: Annotated[int, typer.Option(min=1, max=20, help="Adverse reasons to show.")] = 4,
+    as_json: Json = False,
+) -> None:
+    """Why a subject has its grade: overrides, top reasons with their records, positive factors."""
+    from credit_scoring.cli._render import print_explanation
+    from credit_scoring.records.store import Store
+
+    config = settings(db_path=db, mlruns=mlruns)
+    day = optional_date(as_of, "--as-of") or dt.date.today()
+    with Store(config.db_path, read_only=True) as store:
+        grader = load_grader(store, config)
+        explanation = grader.explain(store, uscc.strip().upper(), as_of=day, top_k=top_k)
+    if as_json:
+        print_json({**explanation.as_dict(), "fallback": grader.fallback})
+        return
+    print_explanation(console, explanation)
+    if grader.fallback:
+        console.print(grading_line(grader.describe()))

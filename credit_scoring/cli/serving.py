@@ -1,0 +1,174 @@
+"""What the HTTP service serves and how it is reached: ``publish``, ``snapshots``, ``serve``,
+``keys``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from credit_scoring.cli._common import (
+    Db,
+    Json,
+    Mlruns,
+    Snapshots,
+    WorkflowDb,
+    console,
+    fails_cleanly,
+    grading_line,
+    load_grader,
+    operator,
+    parse_date,
+    print_json,
+    settings,
+    show,
+)
+
+app = typer.Typer()
+snapshots_app = typer.Typer(help="Published snapshots: list, prune.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=True)
+
+
+@app.command()
+@fails_cleanly
+def publish(
+    as_of: Annotated[str, typer.Option(help="Grade with only what was known on this date.")],
+    db: Db = None,
+    mlruns: Mlruns = None,
+    snapshots: Snapshots = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(min=1, help="Then delete all but this many newest snapshots (default: none)."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Grade and explain every subject and publish the result as the current snapshot."""
+    from credit_scoring.records.store import Store
+    from credit_scoring.snapshots import prune_snapshots
+    from credit_scoring.snapshots import publish as publish_snapshot
+    from credit_scoring.snapshots.publish import manifest_summary
+
+    config = settings(db_path=db, mlruns=mlruns, snapshot_dir=snapshots)
+    day = parse_date(as_of)
+    with Store(config.db_path, read_only=True) as store:
+        grader = load_grader(store, config)
+        manifest = publish_snapshot(store, config.snapshot_dir, as_of=day, grader=grader)
+    deleted = prune_snapshots(config.snapshot_dir, keep=keep) if keep is not None else []
+    if as_json:
+        print_json({**manifest_summary(manifest), "deleted_snapshots": deleted})
+        return
+    console.print(
+        f"snapshot {manifest.snapshot_id}: {manifest.subjects:,} subjects as of {as_of}; "
+        f"now current under {config.snapshot_dir}"
+    )
+    console.print(grading_line(grader.describe()))
+    if deleted:
+        console.print(f"deleted {len(deleted)} older snapshot(s): {', '.join(deleted)}")
+
+
+@snapshots_app.command("list")
+@fails_cleanly
+def snapshots_list(snapshots: Snapshots = None, as_json: Json = False) -> None:
+    """Every published snapshot, newest first; the one served is marked current."""
+    from credit_scoring.snapshots import current_snapshot_id, published_snapshots
+
+    root = settings(snapshot_dir=snapshots).snapshot_dir
+    current = current_snapshot_id(root)
+    rows = [
+        {"snapshot_id": m.snapshot_id, "current": m.snapshot_id == current, "as_of": m.as_of,
+         "created_at": m.created_at, "subjects": m.subjects, "source": m.source,
+         "model_version": m.model_version,
+         "megabytes": round(_folder_bytes(root / m.snapshot_id) / 2**20, 1)}
+        for m in published_snapshots(root)
+    ]  # fmt: skip
+    show(rows, as_json, "Snapshots 快照")
+
+
+@snapshots_app.command("prune")
+@fails_cleanly
+def snapshots_prune(
+    keep: Annotated[int, typer.Option(min=1, help="How many newest snapshots to keep.")],
+    snapshots: Snapshots = None,
+    as_json: Json = False,
+) -> None:
+    """Delete all but the newest KEEP snapshots; the current one is always kept."""
+    from credit_scoring.snapshots import prune_snapshots
+
+    deleted = prune_snapshots(settings(snapshot_dir=snapshots).snapshot_dir, keep=keep)
+    if as_json:
+        print_json({"deleted_snapshots": deleted})
+        return
+    console.print(
+        f"deleted {len(deleted)} snapshot(s)" + (f": {', '.join(deleted)}" if deleted else "")
+    )
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+@app.command()
+@fails_cleanly
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API (settings from CREDIT_SCORING_* environment variables)."""
+    import uvicorn
+
+    # One app per worker process, built by the factory from the environment.
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")  # fmt: skip
+
+
+@keys_app.command("create")
+@fails_cleanly
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    role: Annotated[str, typer.Option(help="public, regulator, reviewer, analyst or admin.")],
+    workflow_db: WorkflowDb = None,
+    as_json: Json = False,
+) -> None:
+    """Create a key; its secret is printed once and never stored."""
+    from credit_scoring.workflows import connect
+    from credit_scoring.workflows.keys import create_key
+
+    engine = connect(settings(workflow_db_url=workflow_db).workflow_db_url)
+    info, token = create_key(engine, name=name, role=role, actor=operator())
+    if as_json:
+        print_json({**info.public(), "api_key": token})
+        return
+    console.print(f"key {info.key_id} for {name} ({role}); keep it, it is not shown again:")
+    console.print(token, highlight=False, soft_wrap=True)
+
+
+@keys_app.command("revoke")
+@fails_cleanly
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (second part of the key).")],
+    workflow_db: WorkflowDb = None,
+    as_json: Json = False,
+) -> None:
+    """Revoke a key: the service refuses it within seconds."""
+    from credit_scoring.workflows import connect
+    from credit_scoring.workflows.keys import revoke_key
+
+    engine = connect(settings(workflow_db_url=workflow_db).workflow_db_url)
+    info = revoke_key(engine, key_id, actor=operator())
+    if as_json:
+        print_json(info.public())
+        return
+    console.print(f"key {info.key_id} ({info.name}, {info.role}) revoked at {info.revoked_at}")
+
+
+@keys_app.command("list")
+@fails_cleanly
+def keys_list(workflow_db: WorkflowDb = None, as_json: Json = False) -> None:
+    """List keys (never their secrets)."""
+    from credit_scoring.workflows import connect
+    from credit_scoring.workflows.keys import list_keys
+
+    engine = connect(settings(workflow_db_url=workflow_db).workflow_db_url)
+    show([info.public() for info in list_keys(engine)], as_json, "API keys")

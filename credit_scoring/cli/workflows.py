@@ -1,0 +1,144 @@
+"""Review cases from the command line: ``objection`` and ``repair`` (file, decide, list).
+
+A decision here re-grades the subject once and saves the re-grade, exactly as the HTTP service
+does; a running service serves it at its next poll.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+
+from credit_scoring.cli._common import (
+    Db,
+    Json,
+    Mlruns,
+    WorkflowDb,
+    fails_cleanly,
+    settings,
+    show,
+    workspace,
+)
+
+objection_app = typer.Typer(
+    help="Objections to records (异议): file, decide, list.", no_args_is_help=True
+)
+repair_app = typer.Typer(
+    help="Credit repair (信用修复): apply, decide, list.", no_args_is_help=True
+)
+
+_CASE_COLUMNS = ["id", "uscc", "record_table", "record_id", "status", "decide_due",
+                 "grade_before", "grade_after"]  # fmt: skip
+_OBJECTION_COLUMNS = [*_CASE_COLUMNS[:5], "filed_on", *_CASE_COLUMNS[5:]]
+_REPAIR_COLUMNS = [*_CASE_COLUMNS[:5], "failed_checks", "applied_on", *_CASE_COLUMNS[5:]]
+
+
+def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
+    return [{c: getattr(item, c) for c in columns} for item in items]
+
+
+@objection_app.command("file")
+@fails_cleanly
+def objection_file(
+    uscc: str, table: str, record_id: str,
+    reason: Annotated[str, typer.Option(help="Why the record is wrong.")],
+    filed_by: Annotated[str, typer.Option(help="The subject or its agent.")],
+    db: Db = None, workflow_db: WorkflowDb = None, mlruns: Mlruns = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """File an objection to one record; it is flagged and gets its deadlines."""
+    from credit_scoring.workflows import file_objection
+
+    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+        objection = file_objection(space, uscc=uscc, table=table, record_id=record_id,
+                                   reason=reason, filed_by=filed_by)  # fmt: skip
+    show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection filed")
+
+
+@objection_app.command("decide")
+@fails_cleanly
+def objection_decide(
+    objection_id: int,
+    upheld: Annotated[bool, typer.Option("--upheld/--rejected", help="The decision.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides.")],
+    note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
+    db: Db = None, workflow_db: WorkflowDb = None, mlruns: Mlruns = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """Uphold (the record is removed) or reject an objection; the subject is re-graded."""
+    from credit_scoring.workflows import decide_objection
+
+    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+        objection, _ = decide_objection(space, objection_id, upheld=upheld, reviewer=reviewer,
+                                        note=note)  # fmt: skip
+    show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection decided")
+
+
+@objection_app.command("list")
+@fails_cleanly
+def objection_list(
+    status: Annotated[str | None, typer.Option(help="pending, upheld or rejected.")] = None,
+    overdue: Annotated[bool, typer.Option(help="Only pending ones past their deadline.")] = False,
+    db: Db = None, workflow_db: WorkflowDb = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """List objections, or the overdue ones."""
+    from credit_scoring.workflows import list_objections
+
+    config = settings(db_path=db, workflow_db_url=workflow_db)
+    with workspace(config, grade=False) as space:
+        found = list_objections(space, status=status,
+                                overdue_on=dt.date.today() if overdue else None)  # fmt: skip
+    show(_rows(found, _OBJECTION_COLUMNS), as_json, "Objections")
+
+
+@repair_app.command("apply")
+@fails_cleanly
+def repair_apply(
+    uscc: str, table: str, record_id: str,
+    applicant: Annotated[str, typer.Option(help="The subject or its agent.")],
+    fine_paid: Annotated[bool, typer.Option(help="The fine is paid.")] = False,
+    corrected: Annotated[bool, typer.Option(help="The behaviour is corrected.")] = False,
+    commitment: Annotated[bool, typer.Option(help="A repair commitment is signed.")] = False,
+    db: Db = None, workflow_db: WorkflowDb = None, mlruns: Mlruns = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """Apply for repair of one record; an ineligible application is refused with its checks."""
+    from credit_scoring.workflows import apply_for_repair
+
+    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+        application = apply_for_repair(
+            space, uscc=uscc, table=table, record_id=record_id, applicant=applicant,
+            fine_paid=fine_paid, behaviour_corrected=corrected, commitment_signed=commitment,
+        )  # fmt: skip
+    show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair application")
+
+
+@repair_app.command("decide")
+@fails_cleanly
+def repair_decide(
+    repair_id: int,
+    approve: Annotated[bool, typer.Option("--approve/--refuse", help="The decision.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides.")],
+    note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
+    db: Db = None, workflow_db: WorkflowDb = None, mlruns: Mlruns = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """Approve (the record stops counting) or refuse a repair; the subject is re-graded."""
+    from credit_scoring.workflows import decide_repair
+
+    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+        application, _ = decide_repair(space, repair_id, approve=approve, reviewer=reviewer,
+                                       note=note)  # fmt: skip
+    show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair decided")
+
+
+@repair_app.command("list")
+@fails_cleanly
+def repair_list(
+    status: Annotated[str | None, typer.Option(help="pending, ineligible, approved…")] = None,
+    db: Db = None, workflow_db: WorkflowDb = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """List repair applications."""
+    from credit_scoring.workflows import list_repairs
+
+    with workspace(settings(db_path=db, workflow_db_url=workflow_db), grade=False) as space:
+        found = list_repairs(space, status=status)
+    show(_rows(found, _REPAIR_COLUMNS), as_json, "Repair applications")

@@ -1,0 +1,64 @@
+"""A drawn inspection plan as stored: what it committed to, its items and its frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from credit_scoring.policies import STRATA
+
+__all__ = ["Plan"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A drawn plan as stored: its identity, what it committed to, its items and its frame.
+
+    ``items`` has one row per inspection (``uscc``, ``name``, ``grade``, ``stratum``,
+    ``department``, ``region_code``, ``inclusion_prob``, ``random_sample``, ``exploration``,
+    ``inspectors``, ``assignment``); ``frame`` every eligible subject with the grade and risk
+    the plan used and its probabilities.
+    """
+
+    plan_id: str
+    as_of: dt.date
+    seed: int
+    commitment: str
+    design: str
+    budget: int
+    policy_version: str
+    grades_version: str
+    parameters: dict[str, Any]
+    items: pd.DataFrame
+    frame: pd.DataFrame
+    excluded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def expected_lift(self) -> float:
+        """Expected violations per inspection against uniform sampling, by the model's risk.
+
+        ``sum(pi * risk) / n`` over ``mean(risk)``: the lift the plan expects if the model's
+        probabilities are right (NaN when the grades carry no probability).
+        """
+        risk, pi = self.frame["risk"].to_numpy(float), self.frame["inclusion_prob"].to_numpy()
+        if not len(risk) or np.isnan(risk).any() or risk.mean() == 0:
+            return float("nan")
+        return float((pi * risk).sum() / pi.sum() / risk.mean())
+
+    def summary(self) -> dict[str, Any]:
+        """What the CLI and the API print: identity, sizes per stratum, assignment status."""
+        items, lift = self.items, self.expected_lift
+        return {
+            "plan_id": self.plan_id, "as_of": self.as_of.isoformat(), "seed": self.seed,
+            "commitment": self.commitment, "design": self.design, "budget": self.budget,
+            "policy_version": self.policy_version, "grades_version": self.grades_version,
+            "eligible": len(self.frame), "excluded": self.excluded,
+            "inspections": len(items), "exploration": int(items["exploration"].sum()),
+            "by_stratum": items["stratum"].value_counts().reindex(STRATA, fill_value=0).to_dict(),
+            "pending": int((items["assignment"] == "pending").sum()),
+            "expected_lift": None if np.isnan(lift) else round(lift, 3),
+        }  # fmt: skip

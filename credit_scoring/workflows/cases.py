@@ -1,0 +1,103 @@
+"""Review cases — objections (异议) and credit-repair applications (信用修复) — on one path.
+
+A case is filed against one of the subject's records with a decision deadline in working days
+and the grade in force at filing; a reviewer decides it once. Deciding appends the decision's
+event to the store (which may remove the record from grading), re-grades the subject once with
+the workspace's grader, saves that re-grade so the HTTP service serves it at once (whichever
+door the decision came through), keeps the grades before and after, and audits every step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit_scoring.errors import CreditScoringError
+from credit_scoring.workflows.audit import record as audit
+from credit_scoring.workflows.database import _ReviewCase
+from credit_scoring.workflows.regrades import Regraded, regrade_subject
+from credit_scoring.workflows.workspace import WorkflowItemNotFound, Workspace
+
+__all__ = ["AlreadyDecided", "decide_case", "file_case", "list_cases"]
+
+Case = TypeVar("Case", bound=_ReviewCase)
+
+
+class AlreadyDecided(CreditScoringError):
+    """The case was decided before; a decision is final."""
+
+    http_status = 409
+
+
+def file_case(
+    space: Workspace, case: Case, *, day: dt.date, actor: str, action: str,
+    details: dict[str, Any], event: tuple[str, str] | None = None,
+    grade_before: str | None = None,
+) -> Case:  # fmt: skip
+    """Store a new ``case`` (its record already checked), audited as ``action``.
+
+    ``event`` (type, note) is appended to the store on filing, e.g. ``objection_filed``, which
+    flags the record. ``grade_before`` is the grade being served, when the caller serves one
+    (the HTTP service); otherwise the subject is graded as of the filing day.
+    """
+    if grade_before is None:
+        grade_before = space.grading().explain(space.store, case.uscc, as_of=day).grade
+    case.grade_before = grade_before
+    with Session(space.engine, expire_on_commit=False) as session:
+        session.add(case)
+        session.flush()
+        audit(session, actor=actor, action=action, uscc=case.uscc, target=_target(case),
+              after={**details, "status": case.status, "grade": grade_before})  # fmt: skip
+        if event is not None:
+            space.store.add_event(case.record_table, case.record_id, event[0], day, actor, event[1])
+        session.commit()
+    return case
+
+
+def decide_case(
+    space: Workspace, kind: type[Case], case_id: int, *, status: str, event: str | None,
+    reviewer: str, note: str, today: dt.date,
+) -> tuple[Case, Regraded]:  # fmt: skip
+    """Decide the pending case ``case_id``: set ``status``, append ``event`` (if any) to the
+    store, re-grade the subject once, save the re-grade and audit the decision."""
+    with Session(space.engine, expire_on_commit=False) as session:
+        case = session.get(kind, case_id)
+        if case is None:
+            raise WorkflowItemNotFound(f"no {kind.noun} {case_id}")
+        if case.status != "pending":
+            raise AlreadyDecided(f"{kind.noun} {case_id} is {case.status}, not pending")
+        if event is not None:
+            space.store.add_event(case.record_table, case.record_id, event, today, reviewer, note)
+        regraded = regrade_subject(space.store, space.engine, case.uscc, day=today,
+                                   grader=space.grading())  # fmt: skip
+        case.status, case.decided_by, case.decided_on = status, reviewer, today
+        case.decision_note, case.grade_after = note, regraded.explanation["grade"]
+        audit(session, actor=reviewer, action=f"{kind.noun}_{status}", uscc=case.uscc,
+              target=_target(case), before={"status": "pending", "grade": case.grade_before},
+              after={"status": status, "grade": case.grade_after, "note": note})  # fmt: skip
+        session.commit()
+    return case, regraded
+
+
+def list_cases(
+    space: Workspace, kind: type[Case], *, status: str | None = None, uscc: str | None = None,
+    overdue_on: dt.date | None = None,
+) -> list[Case]:  # fmt: skip
+    """Cases of ``kind``, oldest first; ``overdue_on`` keeps the pending ones past their
+    decision deadline on that day."""
+    query = select(kind).order_by(kind.id)
+    if status:
+        query = query.where(kind.status == status)
+    if uscc:
+        query = query.where(kind.uscc == uscc)
+    if overdue_on:
+        query = query.where(kind.status == "pending", kind.decide_due < overdue_on)
+    with Session(space.engine, expire_on_commit=False) as session:
+        return list(session.scalars(query))
+
+
+def _target(case: _ReviewCase) -> str:
+    return f"{case.noun}:{case.id}"
