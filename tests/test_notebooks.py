@@ -19,7 +19,7 @@ def test_the_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     city = generate_city(tmp_path / "city", n_subjects=3000, seed=5, end=dt.date(2026, 9, 30))
     with Store(tmp_path / "credit.duckdb") as store:
         ingest_directory(store, city.out_dir)
-    monkeypatch.setenv("CREDIT_SCORING_DB", str(tmp_path / "credit.duckdb"))
+    monkeypatch.setenv("CREDIT_SCORING_DB_PATH", str(tmp_path / "credit.duckdb"))
     monkeypatch.setenv("CREDIT_SCORING_MLRUNS", str(tmp_path / "mlruns"))
     monkeypatch.setenv("OMP_WAIT_POLICY", "passive")
     notebook = nbformat.read(path, as_version=4)

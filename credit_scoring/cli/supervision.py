@@ -13,6 +13,7 @@ from credit_scoring.cli._common import (
     Mlruns,
     console,
     fails_cleanly,
+    grading_line,
     load_grader,
     parse_date,
     print_json,
@@ -62,17 +63,19 @@ def plan(
         raise InvalidInput(f"--design must be stratified or pps; got {design!r}", field="--design")
     config = settings(db_path=db, mlruns=mlruns)
     with Store(config.db_path) as store:
+        grader = load_grader(store, config, note=not as_json)
         drawn = create_plan(
             store, as_of=parse_date(as_of), seed=seed, budget=budget, rate=rate,
             department=department, regions=tuple(region or ()), domains=tuple(domain or ()),
             design=design,  # type: ignore[arg-type]
-            grader=load_grader(store, config),
+            grader=grader,
         )  # fmt: skip
     written = write_plan(drawn, out) if out else None
     if as_json:
-        print_json({**drawn.summary(), "out": written})
+        print_json({**drawn.summary(), "grading": grader.describe(), "out": written})
         return
     print_plan(console, drawn)
+    console.print(grading_line(grader.describe()))
     if written:
         console.print(f"written to {written}")
 
@@ -154,7 +157,6 @@ def frequencies(
     as_json: Json = False,
 ) -> None:
     """Every subject's grade, yearly rate, minimum frequency, last inspection and overdue flag."""
-    from credit_scoring.cli._common import grading_line
     from credit_scoring.cli._render_supervision import print_frequencies
     from credit_scoring.records.store import Store
     from credit_scoring.supervision import (
@@ -167,7 +169,7 @@ def frequencies(
     config = settings(db_path=db, mlruns=mlruns)
     day = parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config)
+        grader = load_grader(store, config, note=not as_json)
         table = inspection_frequencies(store, as_of=day, grader=grader,
                                        scope=Scope(department=department))  # fmt: skip
     if out:

@@ -7,7 +7,8 @@ does; a running service serves it at its next poll.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +23,9 @@ from credit_scoring.cli._common import (
     workspace,
 )
 
+if TYPE_CHECKING:
+    from credit_scoring.settings import Settings
+
 objection_app = typer.Typer(
     help="Objections to records (异议): file, decide, list.", no_args_is_help=True
 )
@@ -33,6 +37,10 @@ _CASE_COLUMNS = ["id", "uscc", "record_table", "record_id", "status", "decide_du
                  "grade_before", "grade_after"]  # fmt: skip
 _OBJECTION_COLUMNS = [*_CASE_COLUMNS[:5], "filed_on", *_CASE_COLUMNS[5:]]
 _REPAIR_COLUMNS = [*_CASE_COLUMNS[:5], "failed_checks", "applied_on", *_CASE_COLUMNS[5:]]
+
+
+def _config(db: Path | None, workflow_db: str | None, mlruns: Path | None) -> Settings:
+    return settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)
 
 
 def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
@@ -50,7 +58,7 @@ def objection_file(
     """File an objection to one record; it is flagged and gets its deadlines."""
     from credit_scoring.workflows import file_objection
 
-    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
         objection = file_objection(space, uscc=uscc, table=table, record_id=record_id,
                                    reason=reason, filed_by=filed_by)  # fmt: skip
     show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection filed")
@@ -68,7 +76,7 @@ def objection_decide(
     """Uphold (the record is removed) or reject an objection; the subject is re-graded."""
     from credit_scoring.workflows import decide_objection
 
-    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
         objection, _ = decide_objection(space, objection_id, upheld=upheld, reviewer=reviewer,
                                         note=note)  # fmt: skip
     show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection decided")
@@ -104,7 +112,7 @@ def repair_apply(
     """Apply for repair of one record; an ineligible application is refused with its checks."""
     from credit_scoring.workflows import apply_for_repair
 
-    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
         application = apply_for_repair(
             space, uscc=uscc, table=table, record_id=record_id, applicant=applicant,
             fine_paid=fine_paid, behaviour_corrected=corrected, commitment_signed=commitment,
@@ -124,7 +132,7 @@ def repair_decide(
     """Approve (the record stops counting) or refuse a repair; the subject is re-graded."""
     from credit_scoring.workflows import decide_repair
 
-    with workspace(settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)) as space:
+    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
         application, _ = decide_repair(space, repair_id, approve=approve, reviewer=reviewer,
                                        note=note)  # fmt: skip
     show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair decided")

@@ -1,4 +1,8 @@
-"""Explanations: reason codes from rule points, scorecard points or SHAP, with their records."""
+"""Explanations: reason codes from rule points, scorecard points or SHAP, with their records.
+
+What an explanation is lives in :mod:`.explanation`; how one is computed, in :mod:`.reason_codes`,
+called through :class:`credit_scoring.grading.Grader`.
+"""
 
 from credit_scoring.explain.explanation import (
     EXPLANATION_COLUMNS,
@@ -7,15 +11,11 @@ from credit_scoring.explain.explanation import (
     explanation_from_row,
     explanation_table,
 )
-from credit_scoring.explain.reason_codes import explain_grades, explain_subject, explain_table
 
 __all__ = [
     "EXPLANATION_COLUMNS",
     "Explanation",
     "Reason",
-    "explain_grades",
-    "explain_subject",
-    "explain_table",
     "explanation_from_row",
     "explanation_table",
 ]

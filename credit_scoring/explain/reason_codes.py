@@ -16,9 +16,9 @@ One builder, :func:`explanation_columns`, serves a million subjects and one alik
 and their ranking are whole-matrix numpy, the records behind the reasons come from one query per
 source (or, for the on-demand path, from the rows the features were computed from), and the
 reasons' JSON is assembled a column of rows at a time (:mod:`._texts`). :func:`explain_table`
-is its DataFrame; :func:`explain_grades` and :func:`explain_subject` read it back as
-:class:`Explanation` objects. Its inputs are tables of columns: DataFrames in batch, plain
-arrays for one subject, whose DataFrame would cost more than explaining it.
+is its DataFrame; :func:`explain_subject` reads one subject's back as an :class:`Explanation`;
+:class:`credit_scoring.grading.Grader` calls them. Its inputs are tables of columns: DataFrames
+in batch, plain arrays for one subject, whose DataFrame would cost more than explaining it.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from credit_scoring.models.scoring import grade_columns
 from credit_scoring.policies import GRADES, GradingPolicy, load_publicity_policy, load_rule_policy
 from credit_scoring.records.store import Store
 
-__all__ = ["explain_grades", "explain_subject", "explain_table", "explanation_columns"]
+__all__ = ["explain_subject", "explain_table", "explanation_columns"]
 
 Records = Mapping[tuple[str, str], Iterable[str]]  # (uscc, feature) -> record ids, newest first
 
@@ -128,25 +128,6 @@ def explanation_columns(
         "positives": objects(texts.lists("positive", positive, values, names, None)),
         "second_opinion": objects(opinions),
     }
-
-
-def explain_grades(
-    store: Store,
-    features: pd.DataFrame,
-    grades: pd.DataFrame,
-    *,
-    as_of: dt.date,
-    catalog: Catalog,
-    policy: GradingPolicy,
-    bundle: ScorerBundle | None,
-    top_k: int = 4,
-) -> list[Explanation]:
-    """One :class:`Explanation` per row of ``grades``: :func:`explain_table`, read back."""
-    table = explain_table(
-        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
-        top_k=top_k,
-    )  # fmt: skip
-    return [explanation_from_row(row) for row in table.to_dict("records")]
 
 
 def explain_subject(

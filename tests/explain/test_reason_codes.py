@@ -5,16 +5,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from credit_scoring.explain import (
-    EXPLANATION_COLUMNS,
-    explain_grades,
-    explain_subject,
-    explanation_from_row,
-    explanation_table,
-)
-from credit_scoring.features import build_features, load_catalog
+from credit_scoring.explain import EXPLANATION_COLUMNS, explanation_from_row, explanation_table
+from credit_scoring.features import load_catalog
 from credit_scoring.features.engine import provenance
-from credit_scoring.models.scoring import grade_columns, grade_table
+from credit_scoring.grading import Grader
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.models.training import train
 from credit_scoring.policies import load_grading_policy
@@ -36,13 +30,16 @@ def graded(tmp_path_factory):
     train(store, as_of=AS_OF, tracking=tracking, seed=0, origins=2)
     _, bundle = tracking.champion("credit-grade")
     catalog, policy = load_catalog().risk_features(), load_grading_policy()
-    features = build_features(store, catalog, as_of=AS_OF)
-    grades = grade_table(features, policy, bundle, model_version="test")
-    explained = explain_grades(
-        store, features, grades, as_of=AS_OF, catalog=catalog, policy=policy, bundle=bundle
-    )
+    explained = _explained(store, Grader(catalog, policy, bundle, "test"))
     yield store, catalog, policy, bundle, {e.uscc: e for e in explained}
     store.close()
+
+
+def _explained(store, grader):
+    """Every subject explained in batch, as Explanation objects."""
+    features = grader.features(store, as_of=AS_OF)
+    table = grader.explain_table(store, features, grader.grade(features), as_of=AS_OF)
+    return [explanation_from_row(row) for row in table.to_dict("records")]
 
 
 def test_every_reason_points_at_records_the_feature_counted(graded):
@@ -87,34 +84,25 @@ def test_an_override_is_a_reason_with_the_list_entry_behind_it(graded):
 @pytest.mark.parametrize("source", ["gbm", "scorecard", "rules"])
 def test_one_subject_on_demand_equals_the_batch(graded, source):
     store, catalog, policy, bundle, _ = graded
-    policy = policy.model_copy(update={"authoritative": source})
-    features = build_features(store, catalog, as_of=AS_OF)
-    grades = grade_table(features, policy, bundle, model_version="test")
-    batch = explain_grades(
-        store, features, grades, as_of=AS_OF, catalog=catalog, policy=policy, bundle=bundle
-    )
+    grader = Grader(catalog, policy.model_copy(update={"authoritative": source}), bundle, "test")
+    batch = _explained(store, grader)
     # Every D and C subject (the ones with reasons and overrides), and a sample of the rest.
     chosen = [e for e in batch if e.grade in "CD"][:60] + batch[:: max(len(batch) // 40, 1)]
     assert sum(bool(e.reasons) for e in chosen) > 30
     for expected in chosen:
-        alone = explain_subject(
-            store, expected.uscc, as_of=AS_OF, catalog=catalog, policy=policy, bundle=bundle,
-            model_version="test",
-        )  # fmt: skip
-        assert alone == expected
+        assert grader.explain(store, expected.uscc, as_of=AS_OF) == expected
 
 
 def test_grading_columns_equals_grading_the_frame(graded):
     """The one-subject path hands the scorers plain arrays, not a DataFrame: same grades."""
     store, catalog, policy, bundle, _ = graded
-    features = build_features(store, catalog, as_of=AS_OF)
-    columns = {name: features[name].to_numpy(dtype=object) if features[name].dtype == "category"
-               else features[name].to_numpy() for name in features.columns}  # fmt: skip
     for source in ("gbm", "scorecard", "rules"):
-        chosen = policy.model_copy(update={"authoritative": source})
+        grader = Grader(catalog, policy.model_copy(update={"authoritative": source}), bundle)
+        features = grader.features(store, as_of=AS_OF)
+        columns = {name: features[name].to_numpy(dtype=object) if features[name].dtype == "category"
+                   else features[name].to_numpy() for name in features.columns}  # fmt: skip
         pd.testing.assert_frame_equal(
-            pd.DataFrame(grade_columns(columns, chosen, bundle)),
-            grade_table(features, chosen, bundle),
+            pd.DataFrame(grader.grade_columns(columns)), grader.grade(features)
         )
 
 

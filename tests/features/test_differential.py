@@ -19,15 +19,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 
-from credit_scoring.features import (
-    Catalog,
-    Feature,
-    build_features,
-    load_catalog,
-    load_publicity_policy,
-)
+from credit_scoring.features import Catalog, Feature, build_features, load_catalog
 from credit_scoring.features.engine import provenance_table
 from credit_scoring.features.online import features_of_subjects
+from credit_scoring.policies import load_publicity_policy
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 

@@ -6,9 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from credit_scoring.errors import ConfigError
 from credit_scoring.models.grading import apply_policy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard
-from credit_scoring.policies import load_grading_policy, load_rule_policy
+from credit_scoring.policies import (
+    RulePolicy,
+    load_grading_policy,
+    load_rule_policy,
+    load_yaml_model,
+    policy_path,
+)
 
 
 def _rows(**columns):
@@ -33,19 +40,37 @@ def test_deductions_are_per_unit_and_capped_per_rule():
     assert card.grades(rows).tolist() == ["A", "B", "B"]
 
 
+def _rule_grade(rows):
+    """The rule scorecard's grade under the grade policy, as when the rules are authoritative."""
+    card = RuleScorecard()
+    return apply_policy(rows, card.grades(rows), load_grading_policy())[0].tolist()
+
+
 def test_the_black_list_decides_d_whatever_the_points():
     rows = _rows(on_black_list=[1], on_red_list=[1])
-    assert RuleScorecard().grades(rows).tolist() == ["D"]
+    assert RuleScorecard().grades(rows).tolist() == ["A"]  # the points alone
+    assert _rule_grade(rows) == ["D"]
 
 
 @pytest.mark.parametrize(
     ("feature", "value", "grade"),
     [("on_key_attention_list", 1, "C"), ("penalty_serious_count_1095d", 1, "C"),
-     ("subject_age_days", 400, "B"), ("subject_age_days", np.nan, "B")],
+     ("penalty_licence_action_count_1095d", 1, "C"), ("subject_age_days", 400, "B"),
+     ("subject_age_days", np.nan, "B")],
 )  # fmt: skip
-def test_conditions_cap_the_grade(feature, value, grade):
+def test_the_grade_policy_caps_the_rule_grade(feature, value, grade):
     rows = _rows(**{feature: [value]})  # otherwise a clean subject with 100 points: an A
-    assert RuleScorecard().grades(rows).tolist() == [grade]
+    assert _rule_grade(rows) == [grade]
+
+
+def test_the_rule_policy_holds_no_override_of_its_own(tmp_path):
+    # Each legal override is written once, in grading.yaml; rules.yaml has points and bands.
+    path = tmp_path / "rules.yaml"
+    text = policy_path("rules.yaml").read_text(encoding="utf-8")
+    path.write_text(text + "decide:\n  - {code: D01, feature: on_black_list, at_least: 1, "
+                    "grade: D}\n", encoding="utf-8")  # fmt: skip
+    with pytest.raises(ConfigError, match="decide"):
+        load_yaml_model(path, RulePolicy)
 
 
 def test_more_adverse_records_never_give_a_better_grade():

@@ -13,16 +13,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from credit_scoring.features import load_catalog
+from credit_scoring.grading import MODEL_NAME, Grader
 from credit_scoring.models import GBM, Scorecard
 from credit_scoring.models.bundle import monotone_from_catalog
 from credit_scoring.models.grading import apply_policy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard
-from credit_scoring.models.scoring import MODEL_NAME, grade_store
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.models.training import prepare, train
 from credit_scoring.policies import load_grading_policy
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
+from credit_scoring.settings import Settings
 from credit_scoring.synth import generate_city
 from credit_scoring.synth.truth import expected_violations
 
@@ -89,7 +90,7 @@ def test_the_champion_grades_an_independent_city(trained, tmp_path):
     auc = roc_auc_score(y, bundle.predict_proba(X)[:, 1])
     print(f"AUC on an independent city: {auc:.3f}")
     assert auc > 0.65
-    grades = grade_store(other, as_of=AS_OF, tracking=tracking)
+    grades = Grader.load(other, Settings(mlruns=tracking.root)).grade_store(other, as_of=AS_OF)
     assert set(grades["grade"]) <= set("ABCD")
     assert len(grades) == other.count("subjects")  # every subject registered by the city's end
     other.close()
@@ -168,7 +169,9 @@ def test_adding_an_adverse_record_never_gives_a_better_grade(scorers, name):
 
 def test_grade_records_carry_what_a_reviewer_needs(trained):
     _, store, tracking, _ = trained
-    table = grade_store(store, as_of=AS_OF, tracking=tracking)
+    grader = Grader.load(store, Settings(mlruns=tracking.root))
+    assert grader.fallback is None and grader.source == "gbm"
+    table = grader.grade_store(store, as_of=AS_OF)
     assert {
         "score",
         "pd",

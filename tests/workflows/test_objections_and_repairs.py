@@ -81,8 +81,9 @@ def test_an_upheld_objection_removes_the_reason_and_never_worsens_the_grade(spac
         record_id = reason.record_ids[0]
         objection = file_objection(space, uscc=uscc, table="penalties", record_id=record_id,
                                    reason="处罚对象错误", filed_by="agent", today=DAY)  # fmt: skip
-        decided, regraded = decide_objection(space, objection.id, upheld=True,
-                                             reviewer="reviewer", note="核实为误录", today=DAY)  # fmt: skip
+        decided, regraded = decide_objection(
+            space, objection.id, upheld=True, reviewer="reviewer", note="核实为误录", today=DAY
+        )
         after = space.grader.explain(space.store, uscc, as_of=DAY)
         assert all(record_id not in r.record_ids for r in after.reasons + after.overrides)
         assert GRADES.index(after.grade) <= GRADES.index(before.grade)
