@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from credit_scoring.errors import CreditScoringError
 
-__all__ = ["Forbidden", "NotAuthenticated", "ServiceNotReady", "StoreBusy", "install_handlers"]
+__all__ = ["Forbidden", "NotAuthenticated", "ServiceNotReady", "install_handlers"]
 
 PROBLEM = "application/problem+json"
 
@@ -33,12 +33,6 @@ class Forbidden(CreditScoringError):
 
 class ServiceNotReady(CreditScoringError):
     """No snapshot loaded yet."""
-
-    http_status = 503
-
-
-class StoreBusy(CreditScoringError):
-    """Another process holds the records store's write lock (DuckDB: one writer per file)."""
 
     http_status = 503
 
@@ -78,7 +72,10 @@ def install_handlers(app: FastAPI) -> None:
     async def library_error(request: Request, error: CreditScoringError) -> JSONResponse:
         message = error.args[0] if error.args else type(error).__name__
         wait = getattr(error, "retry_after", None)  # a limit says when to come back
-        return problem(request, error.http_status, str(message), _kind(error), retry_after=wait)
+        field = getattr(error, "field", None)  # an invalid input names what was wrong
+        extra = {"field": field} if field else {}
+        return problem(request, error.http_status, str(message), _kind(error), retry_after=wait,
+                       **extra)  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -11,11 +11,9 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import duckdb
 from sqlalchemy import Engine
 
 from api.auth import KeyRing
-from api.errors import StoreBusy
 from api.ratelimit import FilingLimit
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.grading import Grader
@@ -46,10 +44,7 @@ class StoreAccess:
     @contextlib.contextmanager
     def open(self, *, write: bool) -> Iterator[Store]:
         with self._lock:
-            try:
-                store = Store(self.path, read_only=not write)
-            except duckdb.IOException as error:
-                raise StoreBusy(f"the records store is busy ({error}); retry shortly") from None
+            store = Store(self.path, read_only=not write)  # StoreBusy (503) if another holds it
             try:
                 yield store
             finally:

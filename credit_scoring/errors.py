@@ -12,6 +12,8 @@ __all__ = [
     "InvalidInput",
     "PlanNotFound",
     "SchemaVersionError",
+    "StoreBusy",
+    "StoreNotFound",
     "SubjectNotFound",
 ]
 
@@ -54,6 +56,18 @@ class SchemaVersionError(CreditScoringError):
     """The store was written by a newer version of this program."""
 
     http_status = 500
+
+
+class StoreNotFound(CreditScoringError):
+    """No records store at the path given (a read needs one; ingesting creates it)."""
+
+    http_status = 503
+
+
+class StoreBusy(CreditScoringError):
+    """Another process holds the records store's write lock (DuckDB: one writer per file)."""
+
+    http_status = 503
 
 
 class ConfigError(CreditScoringError):

@@ -95,16 +95,12 @@ def optional_date(value: str | None, option: str) -> dt.date | None:
     return parse_date(value, option) if value else None
 
 
-def load_grader(store: Store, config: Settings, *, note: bool = True) -> Grader:
-    """The grading service for ``store``; a note on stderr when the rules stand in (with
-    ``--json`` the output's ``fallback`` says it instead: ``note=False``)."""
+def load_grader(store: Store, config: Settings) -> Grader:
+    """The grading service for ``store``. Whoever shows its grades says who decided them:
+    :func:`grading_line` under a summary, ``Grader.describe()`` in JSON."""
     from credit_scoring.grading import Grader
 
-    grader = Grader.load(store, config)
-    if grader.fallback and note:
-        errors.print(f"[yellow]note:[/yellow] graded by the rule scorecard: {grader.fallback}",
-                     highlight=False, soft_wrap=True)  # fmt: skip
-    return grader
+    return Grader.load(store, config)
 
 
 def grading_line(described: dict[str, Any]) -> str:
@@ -116,13 +112,16 @@ def grading_line(described: dict[str, Any]) -> str:
 
 @contextlib.contextmanager
 def workspace(config: Settings, *, grade: bool = True, note: bool = True) -> Iterator[Workspace]:
-    """The workflow database, the writable store and (for filing and deciding) the grader."""
+    """The workflow database, the writable store and (for filing and deciding) the grader;
+    after a command that graded, a note on stderr if the rule scorecard stood in (``note``)."""
     from credit_scoring.records.store import Store
     from credit_scoring.workflows import Workspace, connect
 
     with Store(config.db_path) as store:
-        grader = load_grader(store, config, note=note) if grade else None
+        grader = load_grader(store, config) if grade else None
         yield Workspace(connect(config.workflow_db_url), store, grader)
+    if note and grader is not None and grader.fallback:
+        errors.print(f"note: {grading_line(grader.describe())}", highlight=False, soft_wrap=True)
 
 
 def operator() -> str:

@@ -119,7 +119,7 @@ def grade(
     config = settings(db_path=db, mlruns=mlruns)
     day = parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config, note=not as_json)
+        grader = load_grader(store, config)
         table = grader.grade_store(store, as_of=day)
     write_table(table, out)
     counts = table["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
@@ -151,7 +151,7 @@ def explain(
     config = settings(db_path=db, mlruns=mlruns)
     day = optional_date(as_of, "--as-of") or dt.date.today()
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config, note=not as_json)
+        grader = load_grader(store, config)
         explanation = grader.explain(store, uscc.strip().upper(), as_of=day, top_k=top_k)
     if as_json:
         print_json({**explanation.as_dict(), "fallback": grader.fallback})

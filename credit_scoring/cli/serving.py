@@ -52,7 +52,7 @@ def publish(
     config = settings(db_path=db, mlruns=mlruns, snapshot_dir=snapshots)
     day = parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config, note=not as_json)
+        grader = load_grader(store, config)
         manifest = publish_snapshot(store, config.snapshot_dir, as_of=day, grader=grader)
     deleted = prune_snapshots(config.snapshot_dir, keep=keep) if keep is not None else []
     if as_json:

@@ -63,7 +63,7 @@ def plan(
         raise InvalidInput(f"--design must be stratified or pps; got {design!r}", field="--design")
     config = settings(db_path=db, mlruns=mlruns)
     with Store(config.db_path) as store:
-        grader = load_grader(store, config, note=not as_json)
+        grader = load_grader(store, config)
         drawn = create_plan(
             store, as_of=parse_date(as_of), seed=seed, budget=budget, rate=rate,
             department=department, regions=tuple(region or ()), domains=tuple(domain or ()),
@@ -169,7 +169,7 @@ def frequencies(
     config = settings(db_path=db, mlruns=mlruns)
     day = parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config, note=not as_json)
+        grader = load_grader(store, config)
         table = inspection_frequencies(store, as_of=day, grader=grader,
                                        scope=Scope(department=department))  # fmt: skip
     if out:

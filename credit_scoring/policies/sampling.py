@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from credit_scoring.errors import InvalidInput
 from credit_scoring.policies._base import GRADES, Strict, load_yaml_model, policy_path
 from credit_scoring.records import codes
 
@@ -121,7 +122,8 @@ class SamplingPolicy(Strict):
             if department.name == name:
                 return department
         known = ", ".join(d.name for d in self.departments) or "none"
-        raise ValueError(f"department {name!r} is not in the sampling policy (known: {known})")
+        message = f"department {name!r} is not in the sampling policy (known: {known})"
+        raise InvalidInput(message, field="department")
 
 
 def load_sampling_policy(path: Path | None = None) -> SamplingPolicy:

@@ -27,7 +27,7 @@ from types import TracebackType
 import duckdb
 import pyarrow as pa
 
-from credit_scoring.errors import SchemaVersionError
+from credit_scoring.errors import SchemaVersionError, StoreBusy, StoreNotFound
 from credit_scoring.records.contract import TABLES, Table
 
 __all__ = ["SCHEMA_VERSION", "Store", "quote"]
@@ -150,10 +150,21 @@ class Store:
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        if read_only and not self.path.is_file():
+            raise StoreNotFound(
+                f"{self.path}: no records store here; create it by ingesting subjects "
+                f"(credit-scoring ingest subjects FILE --db {self.path})"
+            )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as error:
+            raise StoreBusy(
+                f"{self.path}: the records store cannot be opened now ({error}); another "
+                "process may be writing to it; retry shortly"
+            ) from None
         # The library reports its own progress; DuckDB's bar would print into callers' output.
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
         with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets
             self.con.execute("SET enable_progress_bar = false")
         # Every query that needs an order says ORDER BY; without the guarantee DuckDB inserts a

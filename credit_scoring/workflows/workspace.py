@@ -21,6 +21,9 @@ class WorkflowItemNotFound(CreditScoringError, KeyError):
 
     http_status = 404
 
+    def __str__(self) -> str:  # KeyError's own would quote the message
+        return str(self.args[0])
+
 
 class RecordNotFound(CreditScoringError):
     """The record an objection or a repair names does not exist for that subject."""
