@@ -26,15 +26,14 @@ from credit_scoring.workflows.database import Objection, RepairApplication
 from credit_scoring.workflows.repairs import CHECKS
 
 __all__ = [
+    "case_out",
+    "case_reviewer",
     "explanation_json",
     "grade_json",
     "grade_public",
     "masked_name",
-    "objection_out",
-    "objection_reviewer",
     "plan_detail",
-    "repair_out",
-    "repair_reviewer",
+    "served_grade",
 ]
 
 
@@ -98,36 +97,31 @@ def masked_name(name: str | None, caller: Caller) -> str | None:
     return name if caller.sees_personal_data else mask_person_name(name)
 
 
-def objection_reviewer(objection: Objection) -> ObjectionReviewer:
-    return ObjectionReviewer(**{c: getattr(objection, c) for c in ObjectionReviewer.model_fields})
+# Per kind of case: its reviewer and public views, and the field naming a natural person.
+_CASE_VIEWS: dict[str, tuple[type[Any], type[Any], str]] = {
+    "objection": (ObjectionReviewer, ObjectionPublic, "filed_by"),
+    "repair": (RepairReviewer, RepairPublic, "applicant"),
+}
 
 
-def objection_out(objection: Objection, caller: Caller) -> ObjectionReviewer | ObjectionPublic:
-    """The reviewer's view for reviewers; for anyone else the public view, filer masked."""
-    full = objection_reviewer(objection)
+def case_reviewer(case: Objection | RepairApplication) -> Any:
+    """The reviewer's view of an objection or a repair application."""
+    reviewer, _, _ = _CASE_VIEWS[case.noun]
+    fields = {c: getattr(case, c) for c in reviewer.model_fields if c != "failed_checks"}
+    if isinstance(case, RepairApplication):
+        codes = [c for c in case.failed_checks.split(";") if c]
+        fields["failed_checks"] = [FailedCheck(code=c, reason=CHECKS[c]) for c in codes]
+    return reviewer(**fields)
+
+
+def case_out(case: Objection | RepairApplication, caller: Caller) -> Any:
+    """The reviewer's view for reviewers; for anyone else the public view, the person masked."""
+    full = case_reviewer(case)
     if caller.sees_personal_data:
         return full
-    shown = full.model_dump(include=set(ObjectionPublic.model_fields))
-    return ObjectionPublic(**{**shown, "filed_by": masked_name(objection.filed_by, caller)})
-
-
-def repair_reviewer(application: RepairApplication) -> RepairReviewer:
-    fields = {
-        c: getattr(application, c) for c in RepairReviewer.model_fields if c != "failed_checks"
-    }
-    checks = [c for c in application.failed_checks.split(";") if c]
-    return RepairReviewer(
-        **fields, failed_checks=[FailedCheck(code=c, reason=CHECKS[c]) for c in checks]
-    )
-
-
-def repair_out(application: RepairApplication, caller: Caller) -> RepairReviewer | RepairPublic:
-    """The reviewer's view for reviewers; for anyone else the public view, applicant masked."""
-    full = repair_reviewer(application)
-    if caller.sees_personal_data:
-        return full
-    shown = full.model_dump(include=set(RepairPublic.model_fields))
-    return RepairPublic(**{**shown, "applicant": masked_name(application.applicant, caller)})
+    _, public, person = _CASE_VIEWS[case.noun]
+    shown = full.model_dump(include=set(public.model_fields))
+    return public(**{**shown, person: masked_name(getattr(case, person), caller)})
 
 
 def plan_detail(plan: Plan) -> PlanDetail:

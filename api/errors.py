@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from credit_scoring.errors import CreditScoringError
+from credit_scoring.errors import CreditScoringError, Unavailable
 
 __all__ = ["Forbidden", "NotAuthenticated", "ServiceNotReady", "install_handlers"]
 
@@ -31,10 +31,8 @@ class Forbidden(CreditScoringError):
     http_status = 403
 
 
-class ServiceNotReady(CreditScoringError):
+class ServiceNotReady(Unavailable):
     """No snapshot loaded yet."""
-
-    http_status = 503
 
 
 def problem(

@@ -1,20 +1,34 @@
-"""One exception hierarchy for the library; each error knows the HTTP status it maps to."""
+"""One exception hierarchy for the library; each error knows the HTTP status it maps to.
+
+A user's mistake raises one of these, never a bare ``ValueError`` or ``KeyError``: the command
+line shows it as one line, the HTTP service as RFC 9457 problem details with that status. The
+status lives on four bases — invalid input (422), not found (404), conflict (409), unavailable
+(503) — and the concrete errors only say what happened.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 __all__ = [
+    "AlreadyDecided",
     "ConfigError",
+    "Conflict",
     "CreditScoringError",
     "FileRejected",
     "InfeasiblePlan",
     "InvalidInput",
+    "KeyNotFound",
+    "NotFound",
     "PlanNotFound",
+    "RecordNotFound",
     "SchemaVersionError",
+    "SnapshotNotFound",
     "StoreBusy",
     "StoreNotFound",
     "SubjectNotFound",
+    "Unavailable",
+    "WorkflowItemNotFound",
 ]
 
 
@@ -37,6 +51,32 @@ class InvalidInput(CreditScoringError, ValueError):
         self.field = field
 
 
+class NotFound(CreditScoringError):
+    """What was asked for does not exist."""
+
+    http_status = 404
+
+
+class Conflict(CreditScoringError):
+    """The request contradicts the state it would change."""
+
+    http_status = 409
+
+
+class Unavailable(CreditScoringError):
+    """What the request needs is not there yet or is busy; retrying later may succeed."""
+
+    http_status = 503
+
+
+class ConfigError(CreditScoringError):
+    """A policy or catalog file is invalid; the message names the file and the key."""
+
+
+class SchemaVersionError(CreditScoringError):
+    """The store was written by a newer version of this program."""
+
+
 class FileRejected(CreditScoringError):
     """A whole input file cannot be ingested (unreadable, empty, required columns missing).
 
@@ -52,43 +92,44 @@ class FileRejected(CreditScoringError):
         super().__init__(f"{self.path}: {reason_en} / {reason_zh}")
 
 
-class SchemaVersionError(CreditScoringError):
-    """The store was written by a newer version of this program."""
-
-    http_status = 500
-
-
-class StoreNotFound(CreditScoringError):
-    """No records store at the path given (a read needs one; ingesting creates it)."""
-
-    http_status = 503
-
-
-class StoreBusy(CreditScoringError):
-    """Another process holds the records store's write lock (DuckDB: one writer per file)."""
-
-    http_status = 503
-
-
-class ConfigError(CreditScoringError):
-    """A policy or catalog file is invalid; the message names the file and the key."""
-
-    http_status = 500
-
-
-class SubjectNotFound(CreditScoringError):
-    """No subject with that USCC existed at the date asked about."""
-
-    http_status = 404
-
-
-class InfeasiblePlan(CreditScoringError):
+class InfeasiblePlan(InvalidInput):
     """An inspection plan cannot be drawn or staffed without breaking a rule; says which."""
 
-    http_status = 422
+
+class SubjectNotFound(NotFound):
+    """No subject with that USCC existed at the date asked about."""
 
 
-class PlanNotFound(CreditScoringError):
+class PlanNotFound(NotFound):
     """No stored inspection plan has that id."""
 
-    http_status = 404
+
+class RecordNotFound(NotFound):
+    """The record an objection or a repair names does not exist for that subject."""
+
+
+class KeyNotFound(NotFound):
+    """No API key has that id."""
+
+
+class WorkflowItemNotFound(NotFound, KeyError):
+    """No objection or repair application with that id (a ``KeyError`` too, as it was)."""
+
+    def __str__(self) -> str:  # KeyError's own would quote the message
+        return str(self.args[0])
+
+
+class AlreadyDecided(Conflict):
+    """The case was decided before; a decision is final."""
+
+
+class StoreNotFound(Unavailable):
+    """No records store at the path given (a read needs one; ingesting creates it)."""
+
+
+class StoreBusy(Unavailable):
+    """Another process holds the records store's write lock (DuckDB: one writer per file)."""
+
+
+class SnapshotNotFound(Unavailable):
+    """No snapshot has been published under that root, or its files are damaged."""

@@ -151,12 +151,12 @@ class Grader:
         top_k: int = 4,
     ) -> pd.DataFrame:
         """The explanation of every row of ``grades`` (:meth:`grade` of ``features``)."""
-        from credit_scoring.explain.reason_codes import explain_table
+        from credit_scoring.explain.reason_codes import explanation_columns, explanation_frame
 
-        return explain_table(
+        return explanation_frame(explanation_columns(
             store, features, grades, as_of=as_of, catalog=self.catalog, policy=self.policy,
             bundle=self.bundle, top_k=top_k,
-        )  # fmt: skip
+        ))  # fmt: skip
 
     def explain(self, store: Store, uscc: str, *, as_of: dt.date, top_k: int = 4) -> Explanation:
         """One subject graded and explained on demand, from its own rows; equals the batch."""

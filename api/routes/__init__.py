@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes import credit_checks, health, objections, plans, public, repairs, subjects
+from api.routes import cases, credit_checks, health, plans, public, subjects
 
 __all__ = ["ROUTERS"]
 
@@ -10,8 +10,8 @@ __all__ = ["ROUTERS"]
 ROUTERS: tuple[APIRouter, ...] = (
     subjects.router,
     health.router,
-    objections.router,
-    repairs.router,
+    cases.objections,
+    cases.repairs,
     credit_checks.router,
     plans.router,
     public.router,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
@@ -13,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from api.auth import EVERYONE, RoleRoute, allow
 from api.deps import ServedDep, ServicesDep, TodayDep
 from api.schemas.common import Uscc
-from api.schemas.public import ListEntryPublic, ListPublic
+from api.schemas.public import ListPublic
 from credit_scoring.merchants import merchant_page, qr_png, red_black_list
 
 router = APIRouter(route_class=RoleRoute, prefix="/public", tags=["public"])
@@ -67,5 +66,5 @@ async def public_list(
     entries = red_black_list(served, list_type, today, region=region, domain=domain)
     return ListPublic(
         list_type=list_type, day=today, snapshot_id=served.snapshot_id, total=len(entries),
-        entries=[ListEntryPublic(**asdict(e)) for e in entries[offset : offset + limit]],
+        entries=entries[offset : offset + limit],
     )  # fmt: skip

@@ -6,19 +6,9 @@ import datetime as dt
 
 from pydantic import BaseModel
 
-__all__ = ["ListEntryPublic", "ListPublic"]
+from credit_scoring.merchants import ListEntry
 
-
-class ListEntryPublic(BaseModel):
-    uscc: str
-    name: str
-    list_type: str
-    region_code: str
-    domains: list[str]
-    record_id: str
-    reason: str | None
-    authority: str | None
-    entered: dt.date
+__all__ = ["ListPublic"]
 
 
 class ListPublic(BaseModel):
@@ -26,4 +16,4 @@ class ListPublic(BaseModel):
     day: dt.date
     snapshot_id: str
     total: int
-    entries: list[ListEntryPublic]
+    entries: list[ListEntry]  # the library's own record of an entry, as published

@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ExplanationPublic", "GradePublic", "ReasonPublic", "RecordsReviewer", "RegradeResult"]
+from credit_scoring.explain.explanation import Reason
+
+__all__ = ["ExplanationPublic", "GradePublic", "RecordsReviewer", "RegradeResult"]
 
 
 class GradePublic(BaseModel):
@@ -41,16 +43,6 @@ class GradePublic(BaseModel):
     )
 
 
-class ReasonPublic(BaseModel):
-    code: str
-    feature: str
-    text_zh: str
-    text_en: str
-    value: Any
-    contribution: float
-    record_ids: list[str]
-
-
 class ExplanationPublic(BaseModel):
     uscc: str
     as_of: dt.date
@@ -58,9 +50,9 @@ class ExplanationPublic(BaseModel):
     source: str
     score: float
     pd: float | None
-    overrides: list[ReasonPublic]
-    reasons: list[ReasonPublic] = Field(description="Top adverse reasons, largest first")
-    positives: list[ReasonPublic]
+    overrides: list[Reason]
+    reasons: list[Reason] = Field(description="Top adverse reasons, largest first")
+    positives: list[Reason]
     second_opinion: dict[str, str] = Field(description="The other scorers' grades")
     disagreement: bool = Field(description="A second opinion is more than one grade away")
     policy_version: str

@@ -35,58 +35,72 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ObjectionCreate(_Input):
+class _CaseCreate(_Input):
+    """The record a case is about."""
+
+    uscc: Uscc
+    record_table: RecordTable
+    record_id: str = Field(min_length=1, max_length=64)
+
+
+class ObjectionCreate(_CaseCreate):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"uscc": "91350200776049653A", "record_table": "penalties",
                                          "record_id": "CF1", "reason": "处罚已被撤销",
                                          "filed_by": "甲便利店"}]}
     )  # fmt: skip
-    uscc: Uscc
-    record_table: RecordTable
-    record_id: str = Field(min_length=1, max_length=64)
     reason: str = _Text
     filed_by: str = _Who
 
 
-class ObjectionDecision(_Input):
+class _Decision(_Input):
+    note: str = Field(default="", max_length=2000, description="The reviewer's reasons")
+
+
+class ObjectionDecision(_Decision):
     upheld: bool
-    note: str = Field(default="", max_length=2000)
 
 
-class ObjectionPublic(BaseModel):
+class _CasePublic(BaseModel):
+    """What anyone may read of a review case (objection or repair application)."""
+
     id: int
     uscc: str
     record_table: str
     record_id: str
-    status: Literal["pending", "upheld", "rejected"]
-    filed_by: str = Field(description="Masked unless you are a reviewer")
-    filed_on: dt.date
-    flag_due: dt.date
     decide_due: dt.date
     decided_on: dt.date | None
-    grade_before: str | None
-    grade_after: str | None
+    grade_before: str | None = Field(description="The grade served when the case was filed")
+    grade_after: str | None = Field(description="The grade its decision's re-grade gave")
 
 
-class ObjectionReviewer(ObjectionPublic):
-    reason: str
+class _CaseDecided(BaseModel):
+    """What reviewers read besides: who decided and why."""
+
     decided_by: str | None
     decision_note: str | None
 
 
-class RepairCreate(_Input):
-    uscc: Uscc
-    record_table: RecordTable
-    record_id: str = Field(min_length=1, max_length=64)
+class ObjectionPublic(_CasePublic):
+    status: Literal["pending", "upheld", "rejected"]
+    filed_by: str = Field(description="Masked unless you are a reviewer")
+    filed_on: dt.date
+    flag_due: dt.date
+
+
+class ObjectionReviewer(ObjectionPublic, _CaseDecided):
+    reason: str
+
+
+class RepairCreate(_CaseCreate):
     applicant: str = _Who
     fine_paid: bool = False
     behaviour_corrected: bool = False
     commitment_signed: bool = False
 
 
-class RepairDecision(_Input):
+class RepairDecision(_Decision):
     approve: bool
-    note: str = Field(default="", max_length=2000)
 
 
 class FailedCheck(BaseModel):
@@ -94,27 +108,17 @@ class FailedCheck(BaseModel):
     reason: str
 
 
-class RepairPublic(BaseModel):
-    id: int
-    uscc: str
-    record_table: str
-    record_id: str
+class RepairPublic(_CasePublic):
     status: Literal["pending", "ineligible", "approved", "refused"]
     failed_checks: list[FailedCheck] = Field(description="Why an ineligible application fails")
     applicant: str = Field(description="Masked unless you are a reviewer")
     applied_on: dt.date
-    decide_due: dt.date
-    decided_on: dt.date | None
-    grade_before: str | None
-    grade_after: str | None
 
 
-class RepairReviewer(RepairPublic):
+class RepairReviewer(RepairPublic, _CaseDecided):
     fine_paid: bool
     behaviour_corrected: bool
     commitment_signed: bool
-    decided_by: str | None
-    decision_note: str | None
 
 
 class ObjectionDecided(BaseModel):

@@ -14,8 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,30 +30,6 @@ if TYPE_CHECKING:
 console = Console()
 errors = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
-
-Db = Annotated[
-    Path | None,
-    typer.Option("--db", help="The records store (DuckDB file). [default: CREDIT_SCORING_DB_PATH "
-                 "or data/credit.duckdb]", show_default=False),
-]  # fmt: skip
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")]
-Mlruns = Annotated[
-    Path | None,
-    typer.Option("--mlruns", help="MLflow tracking folder of the champion. [default: "
-                 "CREDIT_SCORING_MLRUNS, else the one the store was trained with]",
-                 show_default=False),
-]  # fmt: skip
-WorkflowDb = Annotated[
-    str | None,
-    typer.Option("--workflow-db", help="SQLAlchemy URL of the workflow database. [default: "
-                 "CREDIT_SCORING_WORKFLOW_DB_URL or sqlite:///data/workflow.db]",
-                 show_default=False),
-]  # fmt: skip
-Snapshots = Annotated[
-    Path | None,
-    typer.Option("--snapshots", help="The snapshot root folder. [default: "
-                 "CREDIT_SCORING_SNAPSHOT_DIR or data/snapshots]", show_default=False),
-]  # fmt: skip
 
 
 def fails_cleanly(command: F) -> F:

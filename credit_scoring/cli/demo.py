@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from credit_scoring.cli._common import Json, console, fails_cleanly, print_json
+from credit_scoring.cli import _common as cli
+from credit_scoring.cli._options import Json
 
 app = typer.Typer()
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def demo(
     subjects: Annotated[int, typer.Option(min=100, help="Subjects in the city.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -26,14 +27,14 @@ def demo(
 
     show = not as_json
     with (
-        _render.stage_progress(console, show) as on_stage,
-        _render.file_progress(console, show) as on_file,
+        _render.stage_progress(cli.console, show) as on_stage,
+        _render.file_progress(cli.console, show) as on_file,
     ):
         result = run_demo(
             workdir, n_subjects=subjects, seed=seed, on_stage=on_stage, on_file=on_file
         )
     if as_json:
-        print_json({
+        cli.print_json({
             "db": result.db, "seconds": result.seconds,
             "ingests": [r.as_dict() for r in result.ingests],
             "disclosure": result.disclosure.summary.to_dict("records"),
@@ -42,4 +43,4 @@ def demo(
             "plan_expected_lifts": result.plan_lifts,
         })  # fmt: skip
         return
-    _render.print_demo(console, result)
+    _render.print_demo(cli.console, result)

@@ -9,27 +9,16 @@ from typing import Annotated
 
 import typer
 
-from credit_scoring.cli._common import (
-    Db,
-    Json,
-    Mlruns,
-    console,
-    fails_cleanly,
-    grading_line,
-    load_grader,
-    optional_date,
-    parse_date,
-    print_json,
-    settings,
-)
+from credit_scoring.cli import _common as cli
+from credit_scoring.cli._options import AsOf, Db, Json, Mlruns
 
 app = typer.Typer()
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def features(
-    as_of: Annotated[str, typer.Option(help="Compute with only what was known on this date.")],
+    as_of: AsOf,
     db: Db = None,
     out: Annotated[Path | None, typer.Option(help="Write the table (.parquet or .csv).")] = None,
     all_attributes: Annotated[
@@ -44,9 +33,9 @@ def features(
 
     catalog = load_catalog()
     catalog = catalog if all_attributes else catalog.risk_features()
-    day = parse_date(as_of)
+    day = cli.parse_date(as_of)
     started = time.perf_counter()
-    with Store(settings(db_path=db).db_path, read_only=True) as store:
+    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
         frame = build_features(store, catalog, as_of=day)
     seconds = time.perf_counter() - started
     summary = {
@@ -55,20 +44,20 @@ def features(
         "seconds": round(seconds, 2), "out": str(write_table(frame, out)) if out else None,
     }  # fmt: skip
     if as_json:
-        print_json(summary)
+        cli.print_json(summary)
         return
-    console.print(
+    cli.console.print(
         f"{summary['rows']:,} subjects × {summary['features']} features as of {as_of} in "
         f"{seconds:.1f} s; {summary['share_with_records']:.1%} have at least one record counted"
     )
     if out:
-        console.print(f"written to {out}")
+        cli.console.print(f"written to {out}")
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def train(
-    as_of: Annotated[str, typer.Option(help="Train with only what was known on this date.")],
+    as_of: AsOf,
     db: Db = None,
     mlruns: Annotated[
         Path | None,
@@ -90,20 +79,24 @@ def train(
     from credit_scoring.cli._render import print_training
     from credit_scoring.models.training import train_store
 
-    config = settings(db_path=db, mlruns=mlruns)
-    result, registry = train_store(config, as_of=parse_date(as_of), seed=seed, origins=origins)
+    config = cli.settings(db_path=db, mlruns=mlruns)
+    result, registry = train_store(config, as_of=cli.parse_date(as_of), seed=seed, origins=origins)
     if as_json:
         grade_rates = result.grade_rates.reset_index().to_dict("records")
-        print_json({**result.__dict__, "grade_rates": grade_rates, "registry": registry.resolve()})
+        cli.print_json(
+            {**result.__dict__, "grade_rates": grade_rates, "registry": registry.resolve()}
+        )
         return
-    print_training(console, result)
-    console.print(f"the store {config.db_path} grades with the champion of {registry} from now on")
+    print_training(cli.console, result)
+    cli.console.print(
+        f"the store {config.db_path} grades with the champion of {registry} from now on"
+    )
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def grade(
-    as_of: Annotated[str, typer.Option(help="Grade with only what was known on this date.")],
+    as_of: AsOf,
     db: Db = None,
     mlruns: Mlruns = None,
     out: Annotated[Path, typer.Option(help="Grade records (.csv or .parquet).")] = Path(
@@ -116,24 +109,24 @@ def grade(
     from credit_scoring.features.summary import write_table
     from credit_scoring.records.store import Store
 
-    config = settings(db_path=db, mlruns=mlruns)
-    day = parse_date(as_of)
+    config = cli.settings(db_path=db, mlruns=mlruns)
+    day = cli.parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config)
+        grader = cli.load_grader(store, config)
         table = grader.grade_store(store, as_of=day)
     write_table(table, out)
     counts = table["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
     if as_json:
-        print_json({"out": out, "subjects": len(table), "grades": counts.to_dict(),
+        cli.print_json({"out": out, "subjects": len(table), "grades": counts.to_dict(),
                     **grader.describe()})  # fmt: skip
         return
-    console.print(grade_distribution(counts))
-    console.print(grading_line(grader.describe()))
-    console.print(f"{len(table):,} grade records written to {out}")
+    cli.console.print(grade_distribution(counts))
+    cli.console.print(cli.grading_line(grader.describe()))
+    cli.console.print(f"{len(table):,} grade records written to {out}")
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def explain(
     uscc: Annotated[str, typer.Argument(help="The subject's unified social credit code.")],
     as_of: Annotated[
@@ -148,14 +141,14 @@ def explain(
     from credit_scoring.cli._render import print_explanation
     from credit_scoring.records.store import Store
 
-    config = settings(db_path=db, mlruns=mlruns)
-    day = optional_date(as_of, "--as-of") or dt.date.today()
+    config = cli.settings(db_path=db, mlruns=mlruns)
+    day = cli.optional_date(as_of, "--as-of") or dt.date.today()
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config)
+        grader = cli.load_grader(store, config)
         explanation = grader.explain(store, uscc.strip().upper(), as_of=day, top_k=top_k)
     if as_json:
-        print_json({**explanation.as_dict(), "fallback": grader.fallback})
+        cli.print_json({**explanation.as_dict(), "fallback": grader.fallback})
         return
-    print_explanation(console, explanation)
+    print_explanation(cli.console, explanation)
     if grader.fallback:
-        console.print(grading_line(grader.describe()))
+        cli.console.print(cli.grading_line(grader.describe()))

@@ -8,15 +8,8 @@ from typing import Annotated
 
 import typer
 
-from credit_scoring.cli._common import (
-    Db,
-    Json,
-    console,
-    fails_cleanly,
-    optional_date,
-    print_json,
-    settings,
-)
+from credit_scoring.cli import _common as cli
+from credit_scoring.cli._options import Db, Json
 from credit_scoring.records.contract import TABLES
 
 app = typer.Typer()
@@ -24,7 +17,7 @@ report_app = typer.Typer(help="Reports over the records store.", no_args_is_help
 
 
 @app.command("demo-data")
-@fails_cleanly
+@cli.fails_cleanly
 def demo_data(
     out: Annotated[Path, typer.Option(help="Folder for the city's files.")] = Path(
         "data/demo/city"
@@ -37,19 +30,19 @@ def demo_data(
     from credit_scoring.cli import _render
     from credit_scoring.synth import generate_city
 
-    with _render.stage_progress(console, not as_json) as on_stage:
+    with _render.stage_progress(cli.console, not as_json) as on_stage:
         city = generate_city(out, n_subjects=subjects, seed=seed, progress=on_stage)
     if as_json:
-        print_json({"out_dir": city.out_dir, "files": city.files, "rows": city.row_counts,
+        cli.print_json({"out_dir": city.out_dir, "files": city.files, "rows": city.row_counts,
                     "planted": city.planted, "truth": city.truth})  # fmt: skip
         return
     for name, path in city.files.items():
-        console.print(f"{name:>14}  {city.row_counts.get(name, 0):>10,} rows  {path}")
-    console.print(f"truth (never ingest): {city.truth}")
+        cli.console.print(f"{name:>14}  {city.row_counts.get(name, 0):>10,} rows  {path}")
+    cli.console.print(f"truth (never ingest): {city.truth}")
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def ingest(
     table: Annotated[str, typer.Argument(help=f"One of: {', '.join(TABLES)}.")],
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030), XLSX or Parquet.")],
@@ -70,24 +63,26 @@ def ingest(
     from credit_scoring.records.ingestion import ingest_file
     from credit_scoring.records.store import Store
 
-    config = settings(db_path=db)
-    with Store(config.db_path) as store, _render.file_progress(console, not as_json) as on_file:
+    config = cli.settings(db_path=db)
+    with Store(config.db_path) as store, _render.file_progress(cli.console, not as_json) as on_file:
         result = ingest_file(
-            store, table, file, strict=strict, today=optional_date(today, "--today"),
+            store, table, file, strict=strict, today=cli.optional_date(today, "--today"),
             rejects_dir=rejects_dir, progress=on_file(table, file),
         )  # fmt: skip
     if as_json:
-        print_json(result.as_dict())
+        cli.print_json(result.as_dict())
         return
-    console.print(_render.ingest_table([result]))
+    cli.console.print(_render.ingest_table([result]))
     if result.unknown_columns:
-        console.print(f"ignored columns not in the contract: {', '.join(result.unknown_columns)}")
+        cli.console.print(
+            f"ignored columns not in the contract: {', '.join(result.unknown_columns)}"
+        )
     if result.rejects_file:
-        console.print(f"rejected and flagged rows with reasons: {result.rejects_file}")
+        cli.console.print(f"rejected and flagged rows with reasons: {result.rejects_file}")
 
 
 @report_app.command("disclosure")
-@fails_cleanly
+@cli.fails_cleanly
 def report_disclosure(
     db: Db = None,
     as_of: Annotated[str | None, typer.Option(help="Report date (default today).")] = None,
@@ -104,21 +99,21 @@ def report_disclosure(
     from credit_scoring.records.disclosure import disclosure_report
     from credit_scoring.records.store import Store
 
-    with Store(settings(db_path=db).db_path) as store:
+    with Store(cli.settings(db_path=db).db_path) as store:
         report = disclosure_report(
-            store, as_of=optional_date(as_of, "--as-of") or dt.date.today(),
-            period_from=optional_date(period_from, "--from"),
+            store, as_of=cli.optional_date(as_of, "--as-of") or dt.date.today(),
+            period_from=cli.optional_date(period_from, "--from"),
         )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     exceptions = out.with_name(out.stem + "-exceptions.csv")
     report.summary.to_csv(out, index=False, encoding="utf-8-sig")
     report.exceptions.to_csv(exceptions, index=False, encoding="utf-8-sig")
     if as_json:
-        print_json({"summary": report.summary.to_dict("records"), "summary_file": out,
+        cli.print_json({"summary": report.summary.to_dict("records"), "summary_file": out,
                     "exceptions": len(report.exceptions), "exceptions_file": exceptions,
                     "estimated_calendar": report.estimated_calendar})  # fmt: skip
         return
-    console.print(_render.disclosure_table(report))
-    console.print(
+    cli.console.print(_render.disclosure_table(report))
+    cli.console.print(
         f"summary: {out}\nlate and non-compliant records ({len(report.exceptions):,}): {exceptions}"
     )

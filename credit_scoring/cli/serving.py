@@ -8,22 +8,8 @@ from typing import Annotated
 
 import typer
 
-from credit_scoring.cli._common import (
-    Db,
-    Json,
-    Mlruns,
-    Snapshots,
-    WorkflowDb,
-    console,
-    fails_cleanly,
-    grading_line,
-    load_grader,
-    operator,
-    parse_date,
-    print_json,
-    settings,
-    show,
-)
+from credit_scoring.cli import _common as cli
+from credit_scoring.cli._options import AsOf, Db, Json, Mlruns, Snapshots, WorkflowDb
 
 app = typer.Typer()
 snapshots_app = typer.Typer(help="Published snapshots: list, prune.", no_args_is_help=True)
@@ -31,9 +17,9 @@ keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=T
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def publish(
-    as_of: Annotated[str, typer.Option(help="Grade with only what was known on this date.")],
+    as_of: AsOf,
     db: Db = None,
     mlruns: Mlruns = None,
     snapshots: Snapshots = None,
@@ -49,31 +35,31 @@ def publish(
     from credit_scoring.snapshots import publish as publish_snapshot
     from credit_scoring.snapshots.publish import manifest_summary
 
-    config = settings(db_path=db, mlruns=mlruns, snapshot_dir=snapshots)
-    day = parse_date(as_of)
+    config = cli.settings(db_path=db, mlruns=mlruns, snapshot_dir=snapshots)
+    day = cli.parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config)
+        grader = cli.load_grader(store, config)
         manifest = publish_snapshot(store, config.snapshot_dir, as_of=day, grader=grader)
     deleted = prune_snapshots(config.snapshot_dir, keep=keep) if keep is not None else []
     if as_json:
-        print_json({**manifest_summary(manifest), "deleted_snapshots": deleted})
+        cli.print_json({**manifest_summary(manifest), "deleted_snapshots": deleted})
         return
-    console.print(
+    cli.console.print(
         f"snapshot {manifest.snapshot_id}: {manifest.subjects:,} subjects as of {as_of}; "
         f"now current under {config.snapshot_dir}"
     )
-    console.print(grading_line(grader.describe()))
+    cli.console.print(cli.grading_line(grader.describe()))
     if deleted:
-        console.print(f"deleted {len(deleted)} older snapshot(s): {', '.join(deleted)}")
+        cli.console.print(f"deleted {len(deleted)} older snapshot(s): {', '.join(deleted)}")
 
 
 @snapshots_app.command("list")
-@fails_cleanly
+@cli.fails_cleanly
 def snapshots_list(snapshots: Snapshots = None, as_json: Json = False) -> None:
     """Every published snapshot, newest first; the one served is marked current."""
     from credit_scoring.snapshots import current_snapshot_id, published_snapshots
 
-    root = settings(snapshot_dir=snapshots).snapshot_dir
+    root = cli.settings(snapshot_dir=snapshots).snapshot_dir
     current = current_snapshot_id(root)
     rows = [
         {"snapshot_id": m.snapshot_id, "current": m.snapshot_id == current, "as_of": m.as_of,
@@ -82,11 +68,11 @@ def snapshots_list(snapshots: Snapshots = None, as_json: Json = False) -> None:
          "megabytes": round(_folder_bytes(root / m.snapshot_id) / 2**20, 1)}
         for m in published_snapshots(root)
     ]  # fmt: skip
-    show(rows, as_json, "Snapshots 快照")
+    cli.show(rows, as_json, "Snapshots 快照")
 
 
 @snapshots_app.command("prune")
-@fails_cleanly
+@cli.fails_cleanly
 def snapshots_prune(
     keep: Annotated[int, typer.Option(min=1, help="How many newest snapshots to keep.")],
     snapshots: Snapshots = None,
@@ -95,11 +81,11 @@ def snapshots_prune(
     """Delete all but the newest KEEP snapshots; the current one is always kept."""
     from credit_scoring.snapshots import prune_snapshots
 
-    deleted = prune_snapshots(settings(snapshot_dir=snapshots).snapshot_dir, keep=keep)
+    deleted = prune_snapshots(cli.settings(snapshot_dir=snapshots).snapshot_dir, keep=keep)
     if as_json:
-        print_json({"deleted_snapshots": deleted})
+        cli.print_json({"deleted_snapshots": deleted})
         return
-    console.print(
+    cli.console.print(
         f"deleted {len(deleted)} snapshot(s)" + (f": {', '.join(deleted)}" if deleted else "")
     )
 
@@ -109,7 +95,7 @@ def _folder_bytes(folder: Path) -> int:
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
@@ -124,7 +110,7 @@ def serve(
 
 
 @keys_app.command("create")
-@fails_cleanly
+@cli.fails_cleanly
 def keys_create(
     name: Annotated[str, typer.Option(help="Who or what the key is for.")],
     role: Annotated[str, typer.Option(help="public, regulator, reviewer, analyst or admin.")],
@@ -135,17 +121,17 @@ def keys_create(
     from credit_scoring.workflows import connect
     from credit_scoring.workflows.keys import create_key
 
-    engine = connect(settings(workflow_db_url=workflow_db).workflow_db_url)
-    info, token = create_key(engine, name=name, role=role, actor=operator())
+    engine = connect(cli.settings(workflow_db_url=workflow_db).workflow_db_url)
+    info, token = create_key(engine, name=name, role=role, actor=cli.operator())
     if as_json:
-        print_json({**info.public(), "api_key": token})
+        cli.print_json({**info.public(), "api_key": token})
         return
-    console.print(f"key {info.key_id} for {name} ({role}); keep it, it is not shown again:")
-    console.print(token, highlight=False, soft_wrap=True)
+    cli.console.print(f"key {info.key_id} for {name} ({role}); keep it, it is not shown again:")
+    cli.console.print(token, highlight=False, soft_wrap=True)
 
 
 @keys_app.command("revoke")
-@fails_cleanly
+@cli.fails_cleanly
 def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key id (second part of the key).")],
     workflow_db: WorkflowDb = None,
@@ -155,20 +141,20 @@ def keys_revoke(
     from credit_scoring.workflows import connect
     from credit_scoring.workflows.keys import revoke_key
 
-    engine = connect(settings(workflow_db_url=workflow_db).workflow_db_url)
-    info = revoke_key(engine, key_id, actor=operator())
+    engine = connect(cli.settings(workflow_db_url=workflow_db).workflow_db_url)
+    info = revoke_key(engine, key_id, actor=cli.operator())
     if as_json:
-        print_json(info.public())
+        cli.print_json(info.public())
         return
-    console.print(f"key {info.key_id} ({info.name}, {info.role}) revoked at {info.revoked_at}")
+    cli.console.print(f"key {info.key_id} ({info.name}, {info.role}) revoked at {info.revoked_at}")
 
 
 @keys_app.command("list")
-@fails_cleanly
+@cli.fails_cleanly
 def keys_list(workflow_db: WorkflowDb = None, as_json: Json = False) -> None:
     """List keys (never their secrets)."""
     from credit_scoring.workflows import connect
     from credit_scoring.workflows.keys import list_keys
 
-    engine = connect(settings(workflow_db_url=workflow_db).workflow_db_url)
-    show([info.public() for info in list_keys(engine)], as_json, "API keys")
+    engine = connect(cli.settings(workflow_db_url=workflow_db).workflow_db_url)
+    cli.show([info.public() for info in list_keys(engine)], as_json, "API keys")

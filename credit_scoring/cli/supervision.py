@@ -7,19 +7,8 @@ from typing import Annotated
 
 import typer
 
-from credit_scoring.cli._common import (
-    Db,
-    Json,
-    Mlruns,
-    console,
-    fails_cleanly,
-    grading_line,
-    load_grader,
-    parse_date,
-    print_json,
-    settings,
-    show,
-)
+from credit_scoring.cli import _common as cli
+from credit_scoring.cli._options import Db, Json, Mlruns
 from credit_scoring.errors import InvalidInput
 
 app = typer.Typer()
@@ -30,7 +19,7 @@ plan_app = typer.Typer(
 
 
 @plan_app.callback(invoke_without_command=True)
-@fails_cleanly
+@cli.fails_cleanly
 def plan(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option(help="Plan with what was known then.")] = None,
@@ -61,27 +50,27 @@ def plan(
                            field="--as-of" if as_of is None else "--seed")  # fmt: skip
     if design not in (None, "stratified", "pps"):
         raise InvalidInput(f"--design must be stratified or pps; got {design!r}", field="--design")
-    config = settings(db_path=db, mlruns=mlruns)
+    config = cli.settings(db_path=db, mlruns=mlruns)
     with Store(config.db_path) as store:
-        grader = load_grader(store, config)
+        grader = cli.load_grader(store, config)
         drawn = create_plan(
-            store, as_of=parse_date(as_of), seed=seed, budget=budget, rate=rate,
+            store, as_of=cli.parse_date(as_of), seed=seed, budget=budget, rate=rate,
             department=department, regions=tuple(region or ()), domains=tuple(domain or ()),
             design=design,  # type: ignore[arg-type]
             grader=grader,
         )  # fmt: skip
     written = write_plan(drawn, out) if out else None
     if as_json:
-        print_json({**drawn.summary(), "grading": grader.describe(), "out": written})
+        cli.print_json({**drawn.summary(), "grading": grader.describe(), "out": written})
         return
-    print_plan(console, drawn)
-    console.print(grading_line(grader.describe()))
+    print_plan(cli.console, drawn)
+    cli.console.print(cli.grading_line(grader.describe()))
     if written:
-        console.print(f"written to {written}")
+        cli.console.print(f"written to {written}")
 
 
 @plan_app.command("verify")
-@fails_cleanly
+@cli.fails_cleanly
 def plan_verify(
     plan_id: Annotated[str, typer.Argument(help="The plan's id.")],
     db: Db = None,
@@ -92,34 +81,34 @@ def plan_verify(
     from credit_scoring.records.store import Store
     from credit_scoring.supervision import verify_plan
 
-    with Store(settings(db_path=db).db_path, read_only=True) as store:
+    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
         result = verify_plan(store, plan_id)
     if as_json:
-        print_json({**result.__dict__, "ok": result.ok})
+        cli.print_json({**result.__dict__, "ok": result.ok})
     else:
-        print_verification(console, result)
+        print_verification(cli.console, result)
     if not result.ok:
         raise typer.Exit(1)
 
 
 @plan_app.command("list")
-@fails_cleanly
+@cli.fails_cleanly
 def plan_list(db: Db = None, as_json: Json = False) -> None:
     """The stored plans, newest first."""
     from credit_scoring.records.store import Store
     from credit_scoring.supervision import list_plans
 
-    with Store(settings(db_path=db).db_path, read_only=True) as store:
+    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
         plans = list_plans(store)
     if as_json:
-        print_json(plans)
+        cli.print_json(plans)
         return
     shown = ["plan_id", "as_of", "seed", "design", "inspections", "pending", "created_at"]
-    show([{c: p[c] for c in shown} for p in plans], False, "Inspection plans 抽查计划")
+    cli.show([{c: p[c] for c in shown} for p in plans], False, "Inspection plans 抽查计划")
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def evaluate(
     plan_ids: Annotated[list[str], typer.Option("--plan", help="A plan whose results to use.")],
     truth: Annotated[
@@ -135,19 +124,19 @@ def evaluate(
     from credit_scoring.supervision import evaluate_plans, load_plan
     from credit_scoring.synth.plan_truth import truth_comparison
 
-    with Store(settings(db_path=db).db_path, read_only=True) as store:
+    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
         evaluation = evaluate_plans(store, plan_ids, replicates=replicates)
         truths = [
             {"plan_id": p, **truth_comparison(load_plan(store, p), truth)} for p in plan_ids
         ] if truth else []  # fmt: skip
     if as_json:
-        print_json({**evaluation.as_dict(), "truth": truths})
+        cli.print_json({**evaluation.as_dict(), "truth": truths})
         return
-    print_evaluation(console, evaluation, truths)
+    print_evaluation(cli.console, evaluation, truths)
 
 
 @app.command()
-@fails_cleanly
+@cli.fails_cleanly
 def frequencies(
     as_of: Annotated[str, typer.Option(help="As of this date.")],
     department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
@@ -166,10 +155,10 @@ def frequencies(
         inspection_frequencies,
     )
 
-    config = settings(db_path=db, mlruns=mlruns)
-    day = parse_date(as_of)
+    config = cli.settings(db_path=db, mlruns=mlruns)
+    day = cli.parse_date(as_of)
     with Store(config.db_path, read_only=True) as store:
-        grader = load_grader(store, config)
+        grader = cli.load_grader(store, config)
         table = inspection_frequencies(store, as_of=day, grader=grader,
                                        scope=Scope(department=department))  # fmt: skip
     if out:
@@ -178,8 +167,8 @@ def frequencies(
         out.write_bytes(frequencies_xlsx_bytes(table) if xlsx else frequencies_csv_bytes(table))
     if as_json:
         overdue = table.groupby("grade")["overdue"].mean().round(4).to_dict()
-        print_json({"subjects": len(table), "overdue_share_by_grade": overdue, "out": out,
+        cli.print_json({"subjects": len(table), "overdue_share_by_grade": overdue, "out": out,
                     **grader.describe()})  # fmt: skip
         return
-    print_frequencies(console, table, str(out) if out else None)
-    console.print(grading_line(grader.describe()))
+    print_frequencies(cli.console, table, str(out) if out else None)
+    cli.console.print(cli.grading_line(grader.describe()))

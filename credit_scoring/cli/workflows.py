@@ -7,21 +7,14 @@ does; a running service serves it at its next poll.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from credit_scoring.cli._common import (
-    Db,
-    Json,
-    Mlruns,
-    WorkflowDb,
-    fails_cleanly,
-    settings,
-    show,
-    workspace,
-)
+from credit_scoring.cli import _common as cli
+from credit_scoring.cli._options import Db, Json, Mlruns, WorkflowDb
 
 if TYPE_CHECKING:
     from credit_scoring.settings import Settings
@@ -33,6 +26,8 @@ repair_app = typer.Typer(
     help="Credit repair (信用修复): apply, decide, list.", no_args_is_help=True
 )
 
+Reviewer = Annotated[str, typer.Option(help="Who decides.")]
+Note = Annotated[str, typer.Option(help="The reviewer's note.")]
 _CASE_COLUMNS = ["id", "uscc", "record_table", "record_id", "status", "decide_due",
                  "grade_before", "grade_after"]  # fmt: skip
 _OBJECTION_COLUMNS = [*_CASE_COLUMNS[:5], "filed_on", *_CASE_COLUMNS[5:]]
@@ -40,7 +35,18 @@ _REPAIR_COLUMNS = [*_CASE_COLUMNS[:5], "failed_checks", "applied_on", *_CASE_COL
 
 
 def _config(db: Path | None, workflow_db: str | None, mlruns: Path | None) -> Settings:
-    return settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)
+    return cli.settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)
+
+
+def _decide(
+    decide: Callable[..., tuple[Any, Any]], case_id: int, config: Settings, as_json: bool,
+    **decision: Any,
+) -> None:  # fmt: skip
+    """Decide a case (one re-grade, saved for the service) and show it."""
+    with cli.workspace(config, note=not as_json) as space:
+        case, _ = decide(space, case_id, **decision)
+    columns = _OBJECTION_COLUMNS if case.noun == "objection" else _REPAIR_COLUMNS
+    cli.show(_rows([case], columns), as_json, f"{case.noun.capitalize()} decided")
 
 
 def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
@@ -48,7 +54,7 @@ def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
 
 
 @objection_app.command("file")
-@fails_cleanly
+@cli.fails_cleanly
 def objection_file(
     uscc: str, table: str, record_id: str,
     reason: Annotated[str, typer.Option(help="Why the record is wrong.")],
@@ -58,32 +64,29 @@ def objection_file(
     """File an objection to one record; it is flagged and gets its deadlines."""
     from credit_scoring.workflows import file_objection
 
-    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
+    with cli.workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
         objection = file_objection(space, uscc=uscc, table=table, record_id=record_id,
                                    reason=reason, filed_by=filed_by)  # fmt: skip
-    show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection filed")
+    cli.show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection filed")
 
 
 @objection_app.command("decide")
-@fails_cleanly
+@cli.fails_cleanly
 def objection_decide(
     objection_id: int,
     upheld: Annotated[bool, typer.Option("--upheld/--rejected", help="The decision.")],
-    reviewer: Annotated[str, typer.Option(help="Who decides.")],
-    note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
+    reviewer: Reviewer, note: Note = "",
     db: Db = None, workflow_db: WorkflowDb = None, mlruns: Mlruns = None, as_json: Json = False,
 ) -> None:  # fmt: skip
     """Uphold (the record is removed) or reject an objection; the subject is re-graded."""
     from credit_scoring.workflows import decide_objection
 
-    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
-        objection, _ = decide_objection(space, objection_id, upheld=upheld, reviewer=reviewer,
-                                        note=note)  # fmt: skip
-    show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection decided")
+    _decide(decide_objection, objection_id, _config(db, workflow_db, mlruns), as_json,
+            upheld=upheld, reviewer=reviewer, note=note)  # fmt: skip
 
 
 @objection_app.command("list")
-@fails_cleanly
+@cli.fails_cleanly
 def objection_list(
     status: Annotated[str | None, typer.Option(help="pending, upheld or rejected.")] = None,
     overdue: Annotated[bool, typer.Option(help="Only pending ones past their deadline.")] = False,
@@ -92,15 +95,15 @@ def objection_list(
     """List objections, or the overdue ones."""
     from credit_scoring.workflows import list_objections
 
-    config = settings(db_path=db, workflow_db_url=workflow_db)
-    with workspace(config, grade=False) as space:
+    config = cli.settings(db_path=db, workflow_db_url=workflow_db)
+    with cli.workspace(config, grade=False) as space:
         found = list_objections(space, status=status,
                                 overdue_on=dt.date.today() if overdue else None)  # fmt: skip
-    show(_rows(found, _OBJECTION_COLUMNS), as_json, "Objections")
+    cli.show(_rows(found, _OBJECTION_COLUMNS), as_json, "Objections")
 
 
 @repair_app.command("apply")
-@fails_cleanly
+@cli.fails_cleanly
 def repair_apply(
     uscc: str, table: str, record_id: str,
     applicant: Annotated[str, typer.Option(help="The subject or its agent.")],
@@ -112,34 +115,31 @@ def repair_apply(
     """Apply for repair of one record; an ineligible application is refused with its checks."""
     from credit_scoring.workflows import apply_for_repair
 
-    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
+    with cli.workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
         application = apply_for_repair(
             space, uscc=uscc, table=table, record_id=record_id, applicant=applicant,
             fine_paid=fine_paid, behaviour_corrected=corrected, commitment_signed=commitment,
         )  # fmt: skip
-    show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair application")
+    cli.show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair application")
 
 
 @repair_app.command("decide")
-@fails_cleanly
+@cli.fails_cleanly
 def repair_decide(
     repair_id: int,
     approve: Annotated[bool, typer.Option("--approve/--refuse", help="The decision.")],
-    reviewer: Annotated[str, typer.Option(help="Who decides.")],
-    note: Annotated[str, typer.Option(help="The reviewer's note.")] = "",
+    reviewer: Reviewer, note: Note = "",
     db: Db = None, workflow_db: WorkflowDb = None, mlruns: Mlruns = None, as_json: Json = False,
 ) -> None:  # fmt: skip
     """Approve (the record stops counting) or refuse a repair; the subject is re-graded."""
     from credit_scoring.workflows import decide_repair
 
-    with workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
-        application, _ = decide_repair(space, repair_id, approve=approve, reviewer=reviewer,
-                                       note=note)  # fmt: skip
-    show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair decided")
+    _decide(decide_repair, repair_id, _config(db, workflow_db, mlruns), as_json,
+            approve=approve, reviewer=reviewer, note=note)  # fmt: skip
 
 
 @repair_app.command("list")
-@fails_cleanly
+@cli.fails_cleanly
 def repair_list(
     status: Annotated[str | None, typer.Option(help="pending, ineligible, approved…")] = None,
     db: Db = None, workflow_db: WorkflowDb = None, as_json: Json = False,
@@ -147,6 +147,6 @@ def repair_list(
     """List repair applications."""
     from credit_scoring.workflows import list_repairs
 
-    with workspace(settings(db_path=db, workflow_db_url=workflow_db), grade=False) as space:
+    with cli.workspace(cli.settings(db_path=db, workflow_db_url=workflow_db), grade=False) as space:
         found = list_repairs(space, status=status)
-    show(_rows(found, _REPAIR_COLUMNS), as_json, "Repair applications")
+    cli.show(_rows(found, _REPAIR_COLUMNS), as_json, "Repair applications")

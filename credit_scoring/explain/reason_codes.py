@@ -15,8 +15,8 @@ one is more than a grade away.
 One builder, :func:`explanation_columns`, serves a million subjects and one alike: contributions
 and their ranking are whole-matrix numpy, the records behind the reasons come from one query per
 source (or, for the on-demand path, from the rows the features were computed from), and the
-reasons' JSON is assembled a column of rows at a time (:mod:`._texts`). :func:`explain_table`
-is its DataFrame; :func:`explain_subject` reads one subject's back as an :class:`Explanation`;
+reasons' JSON is assembled a column of rows at a time (:mod:`._texts`). :func:`explanation_frame`
+makes it a DataFrame; :func:`explain_subject` reads one subject's back as an :class:`Explanation`;
 :class:`credit_scoring.grading.Grader` calls them. Its inputs are tables of columns: DataFrames
 in batch, plain arrays for one subject, whose DataFrame would cost more than explaining it.
 """
@@ -49,38 +49,19 @@ from credit_scoring.models.scoring import grade_columns
 from credit_scoring.policies import GRADES, GradingPolicy, load_publicity_policy, load_rule_policy
 from credit_scoring.records.store import Store
 
-__all__ = ["explain_subject", "explain_table", "explanation_columns"]
+__all__ = ["explain_subject", "explanation_columns", "explanation_frame"]
 
 Records = Mapping[tuple[str, str], Iterable[str]]  # (uscc, feature) -> record ids, newest first
 
 
-def explain_table(
-    store: Store,
-    features: Columns,
-    grades: Columns,
-    *,
-    as_of: dt.date,
-    catalog: Catalog,
-    policy: GradingPolicy,
-    bundle: ScorerBundle | None,
-    top_k: int = 4,
-    records: Records | None = None,
-) -> pd.DataFrame:
-    """The explanation of every row of ``grades`` (``grade_table`` on ``features``) as a table.
-
-    Columns are :data:`~credit_scoring.explain.EXPLANATION_COLUMNS`, rows in the order of
-    ``grades``. ``records`` gives the record ids behind each (subject, feature) when the caller
-    already has them; otherwise they are read from the store for the pairs the reasons name.
-    """
-    columns: dict[str, Any] = explanation_columns(
-        store, features, grades, as_of=as_of, catalog=catalog, policy=policy, bundle=bundle,
-        top_k=top_k, records=records,
-    )  # fmt: skip
+def explanation_frame(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`explanation_columns` as a DataFrame (one row per subject)."""
+    frame: dict[str, Any] = dict(columns)
     for name in JSON_COLUMNS:
         # Plain Python strings: converting a million JSON texts to Arrow strings here cost
         # more than building them; whoever stores the table converts once.
-        columns[name] = pd.Series(columns[name], dtype=object)
-    return pd.DataFrame(columns)
+        frame[name] = pd.Series(columns[name], dtype=object)
+    return pd.DataFrame(frame)
 
 
 def explanation_columns(
@@ -95,7 +76,11 @@ def explanation_columns(
     top_k: int = 4,
     records: Records | None = None,
 ) -> dict[str, np.ndarray]:
-    """:func:`explain_table` as its columns (in order, 1-D arrays), for a few subjects."""
+    """The explanation of every row of ``grades`` (the grades of ``features``) as columns
+    (:data:`~credit_scoring.explain.EXPLANATION_COLUMNS`, in order, 1-D arrays), rows in the
+    order of ``grades``. ``records`` gives the record ids behind each (subject, feature) when
+    the caller already has them; otherwise they are read from the store for the pairs the
+    reasons name."""
     names, values = _contributions(features, policy.authoritative, bundle)
     adverse, positive = _top(values, top_k, adverse=True), _top(values, top_k, adverse=False)
     usccs = np.asarray(features["uscc"], dtype=object)

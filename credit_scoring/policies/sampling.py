@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from credit_scoring.errors import InvalidInput
 from credit_scoring.policies._base import GRADES, Strict, load_yaml_model, policy_path
@@ -43,17 +43,20 @@ class InspectorRules(Strict):
     exclude_own_region: bool = False
 
 
+def _known_domains(domains: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [d for d in domains if d not in codes.DOMAINS.codes]
+    if unknown:
+        raise ValueError(f"unknown domain code(s) {unknown}")
+    return domains
+
+
+DomainCodes = Annotated[tuple[str, ...], AfterValidator(_known_domains)]
+
+
 class Department(Strict):
     name: str = Field(min_length=1)
     regions: tuple[str, ...] = Field(min_length=1)
-    domains: tuple[str, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _known_domains(self) -> Department:
-        unknown = [d for d in self.domains if d not in codes.DOMAINS.codes]
-        if unknown:
-            raise ValueError(f"unknown domain code(s) {unknown}")
-        return self
+    domains: DomainCodes = Field(min_length=1)
 
 
 class PlanScope(Strict):
@@ -61,14 +64,7 @@ class PlanScope(Strict):
 
     department: str | None = None
     regions: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _known_domains(self) -> PlanScope:
-        unknown = [d for d in self.domains if d not in codes.DOMAINS.codes]
-        if unknown:
-            raise ValueError(f"unknown domain code(s) {unknown}")
-        return self
+    domains: DomainCodes = ()
 
 
 class SamplingPolicy(Strict):

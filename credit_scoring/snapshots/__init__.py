@@ -3,7 +3,6 @@
 from credit_scoring.snapshots.build import SnapshotTables, build_snapshot, public_subjects, publish
 from credit_scoring.snapshots.publish import (
     Manifest,
-    SnapshotNotFound,
     current_snapshot_id,
     prune_snapshots,
     publish_snapshot,
@@ -20,7 +19,6 @@ __all__ = [
     "ServedGrade",
     "Snapshot",
     "SnapshotHolder",
-    "SnapshotNotFound",
     "SnapshotTables",
     "build_snapshot",
     "current_snapshot_id",

@@ -36,13 +36,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from credit_scoring.errors import CreditScoringError, InvalidInput
+from credit_scoring.errors import InvalidInput, SnapshotNotFound
 from credit_scoring.policies import file_sha256
 
 __all__ = [
     "POINTER",
     "Manifest",
-    "SnapshotNotFound",
     "TableFile",
     "current_snapshot_id",
     "manifest_summary",
@@ -54,12 +53,6 @@ __all__ = [
 
 POINTER = "CURRENT"
 FORMAT_VERSION = 1
-
-
-class SnapshotNotFound(CreditScoringError):
-    """No snapshot has been published under that root, or its files are damaged."""
-
-    http_status = 503
 
 
 class TableFile(BaseModel):

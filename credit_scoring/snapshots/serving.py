@@ -25,14 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from credit_scoring.errors import SubjectNotFound
+from credit_scoring.errors import SnapshotNotFound, SubjectNotFound
 from credit_scoring.explain import Explanation, explanation_from_row
 from credit_scoring.policies import file_sha256
 from credit_scoring.records.codes import IdStatus, uscc_check_char, uscc_status
 from credit_scoring.snapshots._columns import Reader, column_reader
 from credit_scoring.snapshots.publish import (
     Manifest,
-    SnapshotNotFound,
     current_snapshot_id,
     read_manifest,
 )

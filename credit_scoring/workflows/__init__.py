@@ -1,7 +1,6 @@
 """Workflows: review cases (objections, credit repair), re-grades and the append-only audit."""
 
 from credit_scoring.workflows.audit import audit_entries
-from credit_scoring.workflows.cases import AlreadyDecided
 from credit_scoring.workflows.database import connect
 from credit_scoring.workflows.objections import decide_objection, file_objection, list_objections
 from credit_scoring.workflows.regrades import Regraded, load_regrades, regrade_subject
@@ -9,7 +8,6 @@ from credit_scoring.workflows.repairs import apply_for_repair, decide_repair, li
 from credit_scoring.workflows.workspace import Workspace
 
 __all__ = [
-    "AlreadyDecided",
     "Regraded",
     "Workspace",
     "apply_for_repair",

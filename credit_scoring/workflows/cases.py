@@ -15,21 +15,15 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit_scoring.errors import CreditScoringError
+from credit_scoring.errors import AlreadyDecided, WorkflowItemNotFound
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import _ReviewCase
 from credit_scoring.workflows.regrades import Regraded, regrade_subject
-from credit_scoring.workflows.workspace import WorkflowItemNotFound, Workspace
+from credit_scoring.workflows.workspace import Workspace
 
-__all__ = ["AlreadyDecided", "decide_case", "file_case", "list_cases"]
+__all__ = ["decide_case", "file_case", "list_cases"]
 
 Case = TypeVar("Case", bound=_ReviewCase)
-
-
-class AlreadyDecided(CreditScoringError):
-    """The case was decided before; a decision is final."""
-
-    http_status = 409
 
 
 def file_case(

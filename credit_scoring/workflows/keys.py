@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from credit_scoring.errors import CreditScoringError, InvalidInput
+from credit_scoring.errors import InvalidInput, KeyNotFound
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import ApiKey
 
 __all__ = [
     "ROLES",
     "KeyInfo",
-    "KeyNotFound",
     "canonical_token",
     "create_key",
     "key_hash",
@@ -37,10 +36,6 @@ __all__ = [
 # Public needs no key; a key with the public role identifies a caller without adding rights.
 ROLES = ("public", "regulator", "reviewer", "analyst", "admin")
 _PREFIX = "csk"
-
-
-class KeyNotFound(CreditScoringError):
-    http_status = 404
 
 
 @dataclass(frozen=True)

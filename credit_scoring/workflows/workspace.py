@@ -7,28 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from credit_scoring.errors import CreditScoringError
+from credit_scoring.errors import CreditScoringError, RecordNotFound
 from credit_scoring.grading import Grader
 from credit_scoring.records.codes import RECORD_TABLES
 from credit_scoring.records.store import Store, quote
 from credit_scoring.records.workdays import WorkdayCalendar
 
-__all__ = ["RecordNotFound", "WorkflowItemNotFound", "Workspace"]
-
-
-class WorkflowItemNotFound(CreditScoringError, KeyError):
-    """No objection or repair application with that id (a KeyError, as it was before)."""
-
-    http_status = 404
-
-    def __str__(self) -> str:  # KeyError's own would quote the message
-        return str(self.args[0])
-
-
-class RecordNotFound(CreditScoringError):
-    """The record an objection or a repair names does not exist for that subject."""
-
-    http_status = 404
+__all__ = ["Workspace"]
 
 
 @dataclass

@@ -14,13 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from api.services import Services
-from credit_scoring.snapshots import (
-    Snapshot,
-    SnapshotHolder,
-    SnapshotNotFound,
-    current_snapshot_id,
-    publish_snapshot,
-)
+from credit_scoring.errors import SnapshotNotFound
+from credit_scoring.snapshots import Snapshot, SnapshotHolder, current_snapshot_id, publish_snapshot
 from credit_scoring.workflows import connect
 from credit_scoring.workflows.keys import create_key
 

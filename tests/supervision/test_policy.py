@@ -32,7 +32,7 @@ def test_a_minimal_valid_policy_loads():
     [
         ("ratio_of_b_not_one.yaml", "relative_rates: the ratios are relative to B"),
         ("unknown_stratum.yaml", r"relative_rates: unknown stratum \['E'\]"),
-        ("unknown_domain.yaml", r"departments.甲区综合行政执法局: unknown domain code\(s\) \['kar"),
+        ("unknown_domain.yaml", r"甲区综合行政执法局.domains: unknown domain code\(s\) \['kar"),
         ("one_inspector.yaml", "inspectors.per_inspection: Input should be greater than or eq"),
         ("unknown_key.yaml", "exploration_rate: Extra inputs are not permitted"),
     ],

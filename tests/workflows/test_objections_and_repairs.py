@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 import sqlalchemy
 
+from credit_scoring.errors import AlreadyDecided
 from credit_scoring.grading import Grader
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import generate_city
 from credit_scoring.workflows import (
-    AlreadyDecided,
     Workspace,
     apply_for_repair,
     audit_entries,
