@@ -129,9 +129,7 @@ def plan_detail(plan: Plan) -> PlanDetail:
     rows = items.where(items.notna(), None).to_dict("records")
     lift = plan.expected_lift
     return PlanDetail(
-        plan_id=plan.plan_id, as_of=plan.as_of, seed=plan.seed, commitment=plan.commitment,
-        design=plan.design, budget=plan.budget, policy_version=plan.policy_version,
-        grades_version=plan.grades_version, expected_lift=_finite(lift),
+        **vars(plan.header), expected_lift=_finite(lift),
         excluded={str(k): int(v) for k, v in plan.excluded.items()},
         items=[PlanItem.model_validate(row) for row in rows],
     )  # fmt: skip

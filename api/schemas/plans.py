@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from credit_scoring.supervision import PlanHeader
 
 __all__ = ["PlanCreate", "PlanDetail", "PlanItem", "PlanSummary", "PlanVerification"]
 
@@ -62,17 +65,13 @@ class PlanItem(BaseModel):
     assignment: str
 
 
-class PlanDetail(BaseModel):
-    plan_id: str
-    as_of: dt.date
-    seed: int
-    commitment: str
-    design: str
-    budget: int
-    policy_version: str
-    grades_version: str
-    expected_lift: float | None  # by the model's own probabilities; None without them
-    excluded: dict[str, int]  # eligible subjects left out, by reason
+@dataclass(frozen=True)
+class PlanDetail(PlanHeader):
+    """A plan as the service shows it: its header, the lift it expects by the model's own
+    probabilities (None without them), the eligible subjects left out by reason, its items."""
+
+    expected_lift: float | None
+    excluded: dict[str, int]
     items: list[PlanItem]
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from credit_scoring.explain.explanation import Reason
+from credit_scoring.explain.explanation import Explanation
 
 __all__ = ["ExplanationPublic", "GradePublic", "RecordsReviewer", "RegradeResult"]
 
@@ -43,20 +44,12 @@ class GradePublic(BaseModel):
     )
 
 
-class ExplanationPublic(BaseModel):
-    uscc: str
-    as_of: dt.date
-    grade: str
-    source: str
-    score: float
-    pd: float | None
-    overrides: list[Reason]
-    reasons: list[Reason] = Field(description="Top adverse reasons, largest first")
-    positives: list[Reason]
-    second_opinion: dict[str, str] = Field(description="The other scorers' grades")
-    disagreement: bool = Field(description="A second opinion is more than one grade away")
-    policy_version: str
-    model_version: str
+@dataclass(frozen=True)
+class ExplanationPublic(Explanation):
+    """The library's explanation (top adverse ``reasons`` largest first, the other scorers'
+    ``second_opinion`` and whether one is more than a grade away) as served: from which
+    snapshot, and when the subject was re-graded after it (a decision, a request)."""
+
     snapshot_id: str
     regraded_at: dt.datetime | None
 

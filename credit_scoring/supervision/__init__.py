@@ -24,12 +24,14 @@ from credit_scoring.supervision.frequencies import (
     frequencies_xlsx_bytes,
     inspection_frequencies,
 )
-from credit_scoring.supervision.plans import Plan, VerificationResult, create_plan, verify_plan
+from credit_scoring.supervision.plan import Plan, PlanHeader
+from credit_scoring.supervision.plans import VerificationResult, create_plan, verify_plan
 from credit_scoring.supervision.storage import list_plans, load_plan
 
 __all__ = [
     "Evaluation",
     "Plan",
+    "PlanHeader",
     "Scope",
     "VerificationResult",
     "create_plan",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -11,18 +11,13 @@ import pandas as pd
 
 from credit_scoring.policies import STRATA
 
-__all__ = ["Plan"]
+__all__ = ["Plan", "PlanHeader"]
 
 
 @dataclass(frozen=True)
-class Plan:
-    """A drawn plan as stored: its identity, what it committed to, its items and its frame.
-
-    ``items`` has one row per inspection (``uscc``, ``name``, ``grade``, ``stratum``,
-    ``department``, ``region_code``, ``inclusion_prob``, ``random_sample``, ``exploration``,
-    ``inspectors``, ``assignment``); ``frame`` every eligible subject with the grade and risk
-    the plan used and its probabilities.
-    """
+class PlanHeader:
+    """What identifies a plan and what it committed to: its id, date, seed, commitment (SHA-256),
+    design, budget, the sampling policy's version and the grades' model version."""
 
     plan_id: str
     as_of: dt.date
@@ -32,10 +27,26 @@ class Plan:
     budget: int
     policy_version: str
     grades_version: str
+
+
+@dataclass(frozen=True)
+class Plan(PlanHeader):
+    """A drawn plan as stored: its identity, what it committed to, its items and its frame.
+
+    ``items`` has one row per inspection (``uscc``, ``name``, ``grade``, ``stratum``,
+    ``department``, ``region_code``, ``inclusion_prob``, ``random_sample``, ``exploration``,
+    ``inspectors``, ``assignment``); ``frame`` every eligible subject with the grade and risk
+    the plan used and its probabilities.
+    """
+
     parameters: dict[str, Any]
     items: pd.DataFrame
     frame: pd.DataFrame
     excluded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def header(self) -> PlanHeader:
+        return PlanHeader(**{f.name: getattr(self, f.name) for f in fields(PlanHeader)})
 
     @property
     def expected_lift(self) -> float:
