@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from credit_scoring.cli._common import grading_line
 from credit_scoring.records.disclosure import ALL_AUTHORITIES, DisclosureReport
 from credit_scoring.records.ingestion import IngestResult
 from credit_scoring.records.ingestion import Progress as StageProgress
@@ -172,6 +173,7 @@ def print_demo(console: Console, result: DemoResult) -> None:
     print_training(console, result.training)
     counts = result.grades["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
     console.print(grade_distribution(counts))
+    console.print(grading_line(result.grading))
     if result.example is not None:
         console.rule("[bold]Why this subject is D")
         print_explanation(console, result.example)
