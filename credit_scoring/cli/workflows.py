@@ -38,15 +38,16 @@ def _config(db: Path | None, workflow_db: str | None, mlruns: Path | None) -> Se
     return cli.settings(db_path=db, workflow_db_url=workflow_db, mlruns=mlruns)
 
 
-def _decide(
-    decide: Callable[..., tuple[Any, Any]], case_id: int, config: Settings, as_json: bool,
-    **decision: Any,
+def _act(
+    action: Callable[..., Any], config: Settings, as_json: bool, done: str, *args: Any,
+    **kwargs: Any,
 ) -> None:  # fmt: skip
-    """Decide a case (one re-grade, saved for the service) and show it."""
+    """File or decide a case (a decision returns its re-grade too) and show the case."""
     with cli.workspace(config, note=not as_json) as space:
-        case, _ = decide(space, case_id, **decision)
+        result = action(space, *args, **kwargs)
+    case = result[0] if isinstance(result, tuple) else result
     columns = _OBJECTION_COLUMNS if case.noun == "objection" else _REPAIR_COLUMNS
-    cli.show(_rows([case], columns), as_json, f"{case.noun.capitalize()} decided")
+    cli.show(_rows([case], columns), as_json, f"{case.noun.capitalize()} {done}")
 
 
 def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
@@ -64,10 +65,8 @@ def objection_file(
     """File an objection to one record; it is flagged and gets its deadlines."""
     from credit_scoring.workflows import file_objection
 
-    with cli.workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
-        objection = file_objection(space, uscc=uscc, table=table, record_id=record_id,
-                                   reason=reason, filed_by=filed_by)  # fmt: skip
-    cli.show(_rows([objection], _OBJECTION_COLUMNS), as_json, "Objection filed")
+    _act(file_objection, _config(db, workflow_db, mlruns), as_json, "filed", uscc=uscc,
+         table=table, record_id=record_id, reason=reason, filed_by=filed_by)  # fmt: skip
 
 
 @objection_app.command("decide")
@@ -81,8 +80,8 @@ def objection_decide(
     """Uphold (the record is removed) or reject an objection; the subject is re-graded."""
     from credit_scoring.workflows import decide_objection
 
-    _decide(decide_objection, objection_id, _config(db, workflow_db, mlruns), as_json,
-            upheld=upheld, reviewer=reviewer, note=note)  # fmt: skip
+    _act(decide_objection, _config(db, workflow_db, mlruns), as_json, "decided", objection_id,
+         upheld=upheld, reviewer=reviewer, note=note)  # fmt: skip
 
 
 @objection_app.command("list")
@@ -115,12 +114,9 @@ def repair_apply(
     """Apply for repair of one record; an ineligible application is refused with its checks."""
     from credit_scoring.workflows import apply_for_repair
 
-    with cli.workspace(_config(db, workflow_db, mlruns), note=not as_json) as space:
-        application = apply_for_repair(
-            space, uscc=uscc, table=table, record_id=record_id, applicant=applicant,
-            fine_paid=fine_paid, behaviour_corrected=corrected, commitment_signed=commitment,
-        )  # fmt: skip
-    cli.show(_rows([application], _REPAIR_COLUMNS), as_json, "Repair application")
+    _act(apply_for_repair, _config(db, workflow_db, mlruns), as_json, "application",
+         uscc=uscc, table=table, record_id=record_id, applicant=applicant, fine_paid=fine_paid,
+         behaviour_corrected=corrected, commitment_signed=commitment)  # fmt: skip
 
 
 @repair_app.command("decide")
@@ -134,8 +130,8 @@ def repair_decide(
     """Approve (the record stops counting) or refuse a repair; the subject is re-graded."""
     from credit_scoring.workflows import decide_repair
 
-    _decide(decide_repair, repair_id, _config(db, workflow_db, mlruns), as_json,
-            approve=approve, reviewer=reviewer, note=note)  # fmt: skip
+    _act(decide_repair, _config(db, workflow_db, mlruns), as_json, "decided", repair_id,
+         approve=approve, reviewer=reviewer, note=note)  # fmt: skip
 
 
 @repair_app.command("list")

@@ -28,14 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.features.catalog import (
-    BOOLEAN,
-    LIST_COLUMNS,
-    SOURCES,
-    SUM_DECIMALS,
-    Catalog,
-    Feature,
-)
+from credit_scoring.features import catalog as definitions
+from credit_scoring.features.catalog import Catalog, Feature
 from credit_scoring.policies.publicity import PublicityPolicy
 from credit_scoring.records import contract
 from credit_scoring.records.contract import Kind
@@ -206,7 +200,7 @@ def subject_features(
         return None, {}
     facts = {
         source: _facts(source, rows, as_of, policy)
-        for source in SOURCES
+        for source in definitions.SOURCES
         if source != "subjects" and catalog.by_source(source)
     }
     values: Row = {"uscc": subject["uscc"]}
@@ -333,10 +327,10 @@ def _matches(fact: Row, filters: dict[str, tuple[str, ...]] | None, source: str)
         value = fact[column]
         if value is None:
             return False  # SQL: NULL IN (...) is not true
-        if column in LIST_COLUMNS:
+        if column in definitions.LIST_COLUMNS:
             if not any(item in allowed for item in value):
                 return False
-        elif SOURCES[source][column] is BOOLEAN:
+        elif definitions.SOURCES[source][column] is definitions.BOOLEAN:
             if ("true" if value else "false") not in allowed:
                 return False
         elif str(value) not in allowed:
@@ -399,7 +393,7 @@ def _typed(feature: Feature, value: Any) -> Any:
     if feature.dtype == "int":
         return _round_half_away(value)
     if feature.rounds_sum:  # as the engine rounds it: numpy's rounding, not Python's
-        return float(np.round(value, SUM_DECIMALS))
+        return float(np.round(value, definitions.SUM_DECIMALS))
     return float(value)
 
 
