@@ -4,8 +4,10 @@ The fixtures under ``tests/data/demo_before_redesign/`` were captured with the c
 12c22aa (before issue 12): the demo at 3,000 subjects, seed 0, its snapshot tables as of the
 city's end and the plan the demo draws. The same run through today's code gives the same
 tables — strings and grades exactly, floats to 1e-9 (LightGBM is deterministic here, but a
-different CPU may round its last bit differently) — except for one deliberate change: the legal
-overrides are written once, in the grade policy, and bind every scorer's second opinion alike.
+different CPU may round its last bit differently) — except for deliberate changes, each
+asserted below: the legal overrides are written once, in the grade policy, and bind every
+scorer's second opinion alike (issue 12); a reason cites exactly the records behind its value
+(issue 13), so its records may be fewer, never others, and its ranking is unchanged.
 """
 
 import json
@@ -25,6 +27,7 @@ from credit_scoring.snapshots import build_snapshot
 BEFORE = Path(__file__).parent / "data" / "demo_before_redesign"
 # The second opinions, and the disagreement flag computed from them (see the tests below).
 OPINIONS = ["rules_grade", "second_opinion", "disagreement"]
+REASONS = ["reasons", "positives"]  # their records and texts (see the tests below)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,20 @@ def test_the_rule_opinion_differs_only_where_the_licence_override_now_binds_it(d
 
 def test_explanations_are_those_before_the_redesign(demo_now):
     _, built, _ = demo_now
-    _same(built.tables["explanations"], _before("explanations"), apart_from=OPINIONS)
+    _same(built.tables["explanations"], _before("explanations"), apart_from=OPINIONS + REASONS)
+
+
+def test_reasons_rank_the_same_features_and_cite_only_records_they_cited_before(demo_now):
+    _, built, _ = demo_now
+    now, before = built.tables["explanations"], _before("explanations")
+    fewer = 0
+    for new, old in zip(now["reasons"], before["reasons"], strict=True):
+        new, old = json.loads(new), json.loads(old)
+        assert [r["code"] for r in new] == [r["code"] for r in old]
+        for reason, earlier in zip(new, old, strict=True):
+            assert set(reason["record_ids"]) <= set(earlier["record_ids"])
+            fewer += len(reason["record_ids"]) < len(earlier["record_ids"])
+    assert fewer > 0  # fines totals no longer cite penalties without a fine
 
 
 def test_second_opinions_only_move_to_what_the_overrides_impose(demo_now):

@@ -194,20 +194,15 @@ def provenance(
 ) -> list[str]:
     """The ids of the records behind one subject's value of ``feature``, newest first.
 
-    For ``days_since`` that is the latest record; for a ``share``, the records counted in its
-    numerator; for attributes of the subject itself, none.
+    Exactly the records that make the value: for a ``share``, those counted in its numerator;
+    for a ``sum``, those whose amount is not zero; for ``days_since``, ``duration``, ``max`` and
+    ``min``, the one record that decides it; for attributes of the subject itself, none.
     """
     if feature.source == "subjects":
         return []
-    relation = source_sql(feature.source, as_of, policy or load_publicity_policy())
-    limit = "LIMIT 1" if feature.aggregation == "days_since" else ""
-    where = _counted(feature, as_of)
-    rows = store.con.execute(
-        f"SELECT record_id FROM ({relation}) WHERE uscc = ? AND {where} "
-        f"ORDER BY day DESC, record_id {limit}",
-        [uscc],
-    ).fetchall()
-    return [row[0] for row in rows]
+    return provenance_table(store, feature, as_of=as_of, subjects=[uscc], policy=policy).get(
+        uscc, []
+    )
 
 
 def provenance_table(
@@ -224,11 +219,8 @@ def provenance_table(
     relation = source_sql(feature.source, as_of, policy or load_publicity_policy())
     where = _counted(feature, as_of)
     only = _only(subjects).replace("WHERE", "AND")
-    ids = "list(record_id ORDER BY day DESC, record_id)"
-    if feature.aggregation == "days_since":
-        ids = f"{ids}[1:1]"
     rows = store.con.execute(
-        f"SELECT uscc, {ids} FROM ({relation}) WHERE {where} {only} GROUP BY uscc"
+        f"SELECT uscc, {_record_ids(feature)} FROM ({relation}) WHERE {where} {only} GROUP BY uscc"
     ).fetchall()
     return {uscc: list(records) for uscc, records in rows}
 
@@ -261,14 +253,12 @@ def provenance_of_pairs(
             cases = " ".join(
                 f"WHEN {sql_text(n)} THEN ({_counted(catalog[n], as_of)})" for n in names
             )
-            latest = ", ".join(
-                sql_text(n) for n in names if catalog[n].aggregation == "days_since"
-            )  # the latest record only: a days_since value comes from it alone
-            ids = "list(r.record_id ORDER BY r.day DESC, r.record_id)"
+            ids = " ".join(
+                f"WHEN {sql_text(n)} THEN {_record_ids(catalog[n], 'r.')}" for n in names
+            )
             parts.append(
                 cursor.sql(
-                    f"""SELECT {keys}, to_json(CASE WHEN w.feature IN ({latest or "NULL"})
-                                             THEN {ids}[1:1] ELSE {ids} END) AS record_ids
+                    f"""SELECT {keys}, to_json(CASE w.feature {ids} END) AS record_ids
                     FROM _wanted w JOIN ({source_sql(source, as_of, policy)}) r USING (uscc)
                     WHERE CASE w.feature {cases} END GROUP BY {keys}"""
                 ).to_arrow_table()
@@ -288,8 +278,28 @@ def _features_by_source(catalog: Catalog, names: Iterable[str]) -> dict[str, lis
 
 
 def _counted(feature: Feature, as_of: dt.date) -> str:
-    """The records behind a feature's value: those it counts (for a share, its numerator)."""
+    """The records behind a feature's value: those it counts (for a share, its numerator; for a
+    sum, those that add something: a fines total does not cite a penalty without a fine)."""
     where = feature_condition(feature, as_of)
     if feature.aggregation == "share":
         where += f" AND ({_condition(feature.source, feature.denominator)})"
+    column = quote(feature.column or "")
+    if feature.aggregation == "sum":
+        where += f" AND coalesce({column}, 0) <> 0"
+    elif feature.aggregation in ("max", "min"):
+        where += f" AND {column} IS NOT NULL"
     return where
+
+
+def _record_ids(feature: Feature, prefix: str = "") -> str:
+    """The list of record ids behind a value, newest first; for a value one record decides
+    (the latest, the oldest, the largest, the smallest), that record alone."""
+    column = f"{prefix}{quote(feature.column or '')}"
+    decided_by = {
+        "days_since": f"{prefix}day DESC", "duration": f"{prefix}day ASC",
+        "max": f"{column} DESC", "min": f"{column} ASC",
+    }.get(feature.aggregation)  # fmt: skip
+    newest = f"{prefix}day DESC, {prefix}record_id"
+    if decided_by is None:
+        return f"list({prefix}record_id ORDER BY {newest})"
+    return f"list({prefix}record_id ORDER BY {decided_by}, {newest})[1:1]"

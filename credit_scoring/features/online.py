@@ -211,11 +211,29 @@ def subject_features(
             continue
         value, counted = _aggregate(feature, facts[feature.source], as_of)
         values[feature.name] = value
-        # Newest first, ties by id: the sort is stable, also when reversed.
-        by_id = sorted(counted, key=lambda f: f["record_id"])
-        ids = [f["record_id"] for f in sorted(by_id, key=lambda f: f["day"], reverse=True)]
-        records[feature.name] = ids[:1] if feature.aggregation == "days_since" else ids
+        records[feature.name] = _behind(feature, counted)
     return values, records
+
+
+def _behind(feature: Feature, counted: list[Row]) -> list[str]:
+    """The ids of the records that make the value, as the engine's ``_record_ids`` gives them:
+    newest first (ties by id); the amounts of a sum that add something; the one record that
+    decides a latest, oldest, largest or smallest value."""
+    by_id = sorted(counted, key=lambda f: f["record_id"])
+    newest = sorted(by_id, key=lambda f: f["day"], reverse=True)  # stable: ties stay by id
+    column = feature.column or ""
+    match feature.aggregation:
+        case "sum":
+            newest = [f for f in newest if f[column]]
+        case "days_since":
+            newest = newest[:1]
+        case "duration":
+            newest = sorted(newest, key=lambda f: f["day"])[:1]
+        case "max" | "min":
+            present = [f for f in newest if f[column] is not None]
+            pick = max if feature.aggregation == "max" else min
+            newest = [pick(present, key=lambda f: f[column])] if present else []
+    return [f["record_id"] for f in newest]
 
 
 # --- which records count at as_of, with their derived columns (as in sources.py) --------------
