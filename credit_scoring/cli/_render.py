@@ -244,15 +244,23 @@ def print_explanation(console: Console, explanation: Explanation) -> None:
         if not reasons:
             continue
         table = _table(title)
-        for header in ("code", "reason 原因", "weight", "records 依据记录"):
-            table.add_column(header, overflow="fold")
+        table.add_column("reason 原因", ratio=1)
+        table.add_column("分 points", justify="right", no_wrap=True)
+        # Record ids are copied by hand into other systems: one a line, never broken.
+        table.add_column("records 依据记录", no_wrap=True)
         for r in reasons:
-            records = ", ".join(r.record_ids[:4]) + (" …" if len(r.record_ids) > 4 else "")
-            table.add_row(r.code, f"{r.text_zh}\n{r.text_en}", f"{r.contribution:.3g}", records)
+            shown = "–" if r.points is None else f"{r.points:+.1f}"
+            table.add_row(f"{r.text_zh}\n{r.text_en}\n[dim]{r.code}[/dim]", shown,
+                          _record_lines(r.record_ids), end_section=True)  # fmt: skip
         console.print(table)
     if e.positives:
         console.print("Positive factors 加分因素: " + "; ".join(r.text_zh for r in e.positives))
     console.print(f"policy {e.policy_version}, model {e.model_version}")
+
+
+def _record_lines(ids: list[str], shown: int = 4) -> str:
+    more = len(ids) - shown
+    return "\n".join(ids[:shown] + ([f"… {more} more 另{more}条"] if more > 0 else [])) or "–"
 
 
 def records_table(title: str, rows: list[dict[str, object]]) -> Table:

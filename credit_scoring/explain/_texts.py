@@ -15,9 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from credit_scoring.features.catalog import Catalog, Feature
+from credit_scoring.features.catalog import SOURCES, Catalog, Feature
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.policies import GradingPolicy
+from credit_scoring.records.codes import CodeList
 
 __all__ = ["ReasonTexts"]
 
@@ -43,9 +44,11 @@ class ReasonTexts:
         contributions: np.ndarray,
         names: list[str],
         record_ids: np.ndarray | None,
+        unit: float,
     ) -> list[str]:
         """Per row, the JSON list of its chosen columns' reasons (``kind`` "reason" or
-        "positive"); ``chosen`` holds column numbers, -1 where a row has fewer."""
+        "positive"); ``chosen`` holds column numbers, -1 where a row has fewer. Each carries its
+        contribution and what it moved the score: ``-contribution * unit`` points."""
         n_rows, k = chosen.shape
         points = np.take_along_axis(contributions, np.maximum(chosen, 0), axis=1)
         texts = []
@@ -55,11 +58,12 @@ class ReasonTexts:
             text = np.full(n_rows, "", dtype=object)
             if len(valid):
                 heads = self._heads_of(kind, column, valid, names)
-                shown = np.array(
-                    [repr(round(p, 6)) for p in points[valid, rank].tolist()], dtype=object
-                )
+                raw = points[valid, rank].tolist()
+                shown = np.array([repr(round(p, 6)) for p in raw], dtype=object)
+                moved = np.array([repr(round(-p * unit, 1) + 0.0) for p in raw], dtype=object)
                 ids = NO_RECORDS if record_ids is None else record_ids[valid, rank]
-                text[valid] = heads + ', "contribution": ' + shown + ', "record_ids": ' + ids + "}"
+                text[valid] = (heads + ', "contribution": ' + shown + ', "record_ids": ' + ids
+                               + ', "points": ' + moved + "}")  # fmt: skip
             texts.append(text.tolist())
         return ["[" + ", ".join(filter(None, parts)) + "]" for parts in zip(*texts, strict=True)]
 
@@ -120,11 +124,13 @@ class ReasonTexts:
             override = self.by_code[kind]
             return _head_json(kind, name, override.reason.zh, override.reason.en, value)
         feature = self.catalog[name]
-        shown = _shown(feature, value)
-        if kind == "positive":  # a factor in the subject's favour, described, not a fault
-            zh, en = f"{feature.description.zh}：{shown}", f"{feature.description.en}: {shown}"
+        zh_value, en_value = _shown(feature, value)
+        if kind == "positive" or value is None:  # described, not phrased as a fault
+            zh = f"{feature.description.zh}：{zh_value}"
+            en = f"{feature.description.en}: {en_value}"
         else:
-            zh, en = feature.reason.zh.format(value=shown), feature.reason.en.format(value=shown)
+            zh = feature.reason.zh.format(value=zh_value)
+            en = feature.reason.en.format(value=en_value)
         return _head_json(f"RC_{name.upper()}", name, zh, en, value)
 
 
@@ -145,14 +151,21 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _shown(feature: Feature, value: object) -> str:
+def _shown(feature: Feature, value: object) -> tuple[str, str]:
+    """The value as a reader sees it, in Chinese and in English: an enumeration by its label,
+    a number with thousands separators, a share as a percentage, nothing as "none on record"."""
     if value is None:
-        return "无 none"
+        return "无记录", "none on record"
     if feature.dtype == "category":
-        return str(value)
+        codes = SOURCES[feature.source].get(feature.column or "")
+        if isinstance(codes, CodeList) and str(value) in codes:
+            return codes.label(str(value)), str(value).replace("_", " ")
+        return str(value), str(value)
     number = float(value)  # type: ignore[arg-type]
     if feature.aggregation == "share":
-        return f"{number:.0%}"
-    if feature.dtype == "int" or number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
+        text = f"{number:.0%}"
+    elif feature.dtype == "int" or number.is_integer():
+        text = f"{int(number):,}"
+    else:
+        text = f"{number:,.2f}"
+    return text, text

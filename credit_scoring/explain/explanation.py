@@ -45,8 +45,11 @@ class Reason:
     text_zh: str
     text_en: str
     value: Any
-    contribution: float
+    contribution: float  # the scorer's own: points deducted, points below best, or log-odds
     record_ids: list[str] = field(default_factory=list)
+    # What the reason moved the score, on the grade's score scale: negative lowers it. The same
+    # unit for every scorer, so reasons read alike (None in snapshots before it was recorded).
+    points: float | None = None
 
 
 @dataclass(frozen=True)

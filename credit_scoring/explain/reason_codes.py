@@ -41,11 +41,11 @@ from credit_scoring.explain.explanation import (
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import provenance_of_pairs
 from credit_scoring.features.online import feature_columns, feature_rows
-from credit_scoring.models._checks import Columns
+from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
 from credit_scoring.models.grading import apply_policy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard
-from credit_scoring.models.scoring import grade_columns
+from credit_scoring.models.scoring import POINTS_PER_LOG_ODDS, grade_columns
 from credit_scoring.policies import GRADES, GradingPolicy, load_publicity_policy, load_rule_policy
 from credit_scoring.records.store import Store
 
@@ -82,7 +82,9 @@ def explanation_columns(
     the caller already has them; otherwise they are read from the store for the pairs the
     reasons name."""
     names, values = _contributions(features, policy.authoritative, bundle)
-    adverse, positive = _top(values, top_k, adverse=True), _top(values, top_k, adverse=False)
+    adverse = _top(values, top_k, adverse=True)
+    positive = _top(np.where(_may_be_positive(features, names, catalog), values, 0.0), top_k,
+                    adverse=False)  # fmt: skip
     usccs = np.asarray(features["uscc"], dtype=object)
     overrides = [str(codes) for codes in np.asarray(grades["overrides"]).tolist()]
     wanted = _wanted_pairs(usccs, names, adverse, overrides, policy, catalog)
@@ -93,6 +95,7 @@ def explanation_columns(
         found = _given(wanted, records)
     reason_ids, override_ids = _placed(found, adverse.shape)
     texts = ReasonTexts(catalog, policy, features)
+    unit = _points_per_unit(policy.authoritative, bundle)
     opinions, disagreement = _second_opinions(features, grades, policy)
 
     def objects(column: Any) -> np.ndarray:
@@ -109,8 +112,8 @@ def explanation_columns(
         "model_version": objects(grades["model_version"]),
         "disagreement": disagreement,
         "overrides": objects(texts.overrides(overrides, override_ids)),
-        "reasons": objects(texts.lists("reason", adverse, values, names, reason_ids)),
-        "positives": objects(texts.lists("positive", positive, values, names, None)),
+        "reasons": objects(texts.lists("reason", adverse, values, names, reason_ids, unit)),
+        "positives": objects(texts.lists("positive", positive, values, names, None, unit)),
         "second_opinion": objects(opinions),
     }
 
@@ -142,6 +145,20 @@ def explain_subject(
     return explanation_from_row({name: values[0] for name, values in columns.items()})
 
 
+def _points_per_unit(source: str, bundle: ScorerBundle | None) -> float:
+    """Score points per unit of the authoritative scorer's contribution.
+
+    The rule and WoE scorecards' contributions are points already (deducted, or below the best).
+    The GBM's are log-odds of its margin; its calibration maps the margin to the probability the
+    score is computed from by a slope, and the score scale gives points per log-odds.
+    """
+    if source != "gbm" or bundle is None:
+        return 1.0
+    calibrator = bundle.gbm_.calibrator_
+    slope = calibrator.slope_ if calibrator is not None else 1.0
+    return float(slope) * POINTS_PER_LOG_ODDS
+
+
 def _contributions(
     features: Columns, source: str, bundle: ScorerBundle | None
 ) -> tuple[list[str], np.ndarray]:
@@ -154,6 +171,26 @@ def _contributions(
     scorer = bundle.scorecard_ if source == "scorecard" else bundle.gbm_
     # Scorecard: points lost below each characteristic's best; GBM: TreeSHAP log-odds.
     return list(scorer.feature_names_in_), scorer.contribution_values(features)
+
+
+def _may_be_positive(features: Columns, names: list[str], catalog: Catalog) -> np.ndarray:
+    """Per row and feature, whether its value can be in the subject's favour at all.
+
+    A scorer may rate "one substantiated complaint" below the city's average and so lower the
+    risk, but a reader cannot be told a complaint is a positive factor: a feature whose records
+    are adverse counts in the subject's favour only at zero, one whose records are favourable
+    only above zero; a feature with neither direction (the kind of subject, its age) as scored.
+    """
+    n_rows = row_count(features)
+    allowed = np.ones((n_rows, len(names)), dtype=bool)
+    known = {f.name for f in catalog}
+    for j, name in enumerate(names):
+        feature = catalog[name] if name in known else None
+        if feature is None or feature.direction == "none" or feature.dtype == "category":
+            continue
+        present = np.nan_to_num(np.asarray(features[name], dtype=float)) > 0
+        allowed[:, j] = ~present if feature.direction == "risk" else present
+    return allowed
 
 
 def _top(values: np.ndarray, k: int, *, adverse: bool) -> np.ndarray:

@@ -20,7 +20,7 @@ from credit_scoring.models.grading import apply_policy, grade_by_probability
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.policies import GradingPolicy
 
-__all__ = ["GRADE_COLUMNS", "grade_columns", "probability_points"]
+__all__ = ["GRADE_COLUMNS", "POINTS_PER_LOG_ODDS", "grade_columns", "probability_points"]
 
 GRADE_COLUMNS = [
     "uscc", "grade", "score", "pd", "source", "overrides", "score_grade", "policy_version",
@@ -28,10 +28,14 @@ GRADE_COLUMNS = [
 ]  # fmt: skip
 
 
+# The score scale of a learned scorer's grade: 600 at odds 50:1 good:bad, 20 more per doubling.
+POINTS_PER_LOG_ODDS = 20 / math.log(2)
+
+
 def probability_points(probability: np.ndarray) -> np.ndarray:
     """Points on the WoE scorecard's scale (600 at odds 50:1 good:bad, 20 more per doubling)."""
     p = np.clip(probability, 1e-9, 1 - 1e-9)
-    return np.round(600 + 20 / math.log(2) * (np.log((1 - p) / p) - math.log(50)), 1)
+    return np.round(600 + POINTS_PER_LOG_ODDS * (np.log((1 - p) / p) - math.log(50)), 1)
 
 
 def grade_columns(

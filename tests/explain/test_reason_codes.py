@@ -1,7 +1,9 @@
 """Reason codes point at the records behind them; one subject on demand equals the batch."""
 
 import datetime as dt
+import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,7 +13,7 @@ from credit_scoring.features.engine import provenance
 from credit_scoring.grading import Grader
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.models.training import train
-from credit_scoring.policies import load_grading_policy
+from credit_scoring.policies import load_grading_policy, load_rule_policy
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
 from credit_scoring.synth import generate_city
@@ -113,3 +115,50 @@ def test_the_explanation_table_round_trips_every_explanation(graded):
     assert len(table) == len(explained)
     for row in table.to_dict("records"):
         assert explanation_from_row(row) == explained[row["uscc"]]
+
+
+@pytest.mark.parametrize("source", ["gbm", "scorecard", "rules"])
+def test_every_reason_is_in_points_that_add_up_to_the_score(graded, source):
+    """One unit for every scorer: what a reason moved the score, on the grade's own scale."""
+    from credit_scoring.explain.reason_codes import _contributions, _points_per_unit
+    from credit_scoring.models.scoring import POINTS_PER_LOG_ODDS, probability_points
+
+    store, catalog, policy, bundle, _ = graded
+    grader = Grader(catalog, policy.model_copy(update={"authoritative": source}), bundle)
+    features = grader.features(store, as_of=AS_OF).head(300)
+    grades = grader.grade(features)
+    unit = _points_per_unit(source, bundle)
+    _, contributions = _contributions(features, source, bundle)
+    moved = -contributions.sum(axis=1) * unit
+    if source == "gbm":
+        calibrator = bundle.gbm_.calibrator_
+        assert unit == pytest.approx(calibrator.slope_ * POINTS_PER_LOG_ODDS)
+        base = probability_points(calibrator.predict(np.array([bundle.gbm_.base_value_])))[0]
+    elif source == "rules":
+        base = load_rule_policy().base_points
+    else:
+        base = bundle.scorecard_.base_value_
+    scores = grades["score"].to_numpy()
+    assert np.abs(base + moved - scores).max() < 0.11  # the score is kept to one decimal
+    table = grader.explain_table(store, features, grades, as_of=AS_OF)
+    for reasons in table["reasons"].head(100):
+        for reason in json.loads(reasons):
+            assert reason["points"] == pytest.approx(-reason["contribution"] * unit, abs=0.051)
+            assert reason["points"] <= 0  # an adverse reason lowers the score
+
+
+def test_reasons_and_factors_read_in_chinese_and_positives_are_in_the_subjects_favour(graded):
+    _, catalog, _, _, explained = graded
+    for e in explained.values():
+        for factor in e.positives:
+            feature = catalog[factor.feature]
+            if feature.direction == "risk":
+                assert not factor.value, (e.uscc, factor.text_zh)  # no complaint is a plus
+            elif feature.direction == "safe":
+                assert factor.value, (e.uscc, factor.text_zh)
+        for line in e.reasons + e.positives:
+            assert "_" not in line.text_zh and "none" not in line.text_zh, line.text_zh
+    kinds = [r.text_zh for e in explained.values() for r in e.positives + e.reasons
+             if r.feature == "subject_type"]  # fmt: skip
+    assert kinds and all(text.split("：")[1] in {"企业", "个体工商户", "社会组织", "事业单位"}
+                         for text in kinds)  # fmt: skip
