@@ -22,6 +22,7 @@ from credit_scoring.explain.explanation import EXPLANATION_COLUMNS, JSON_COLUMNS
 from credit_scoring.records.codes import mask_person_name
 from credit_scoring.snapshots import Served
 from credit_scoring.supervision import Plan
+from credit_scoring.workflows.cases import GradeInForce
 from credit_scoring.workflows.database import Objection, RepairApplication
 from credit_scoring.workflows.repairs import CHECKS
 
@@ -45,10 +46,10 @@ def grade_public(served: Served, uscc: str) -> GradePublic:
     )
 
 
-def served_grade(served: Served, uscc: str) -> str | None:
+def served_grade(served: Served, uscc: str) -> GradeInForce | None:
     """The grade being served for ``uscc``, or None for a subject the snapshot lacks."""
     try:
-        return served.grade(uscc).grade
+        return GradeInForce.of(served.grade(uscc))
     except SubjectNotFound:
         return None
 

@@ -64,7 +64,7 @@ def file(
     objection = file_objection(
         space, uscc=body.uscc, table=body.record_table, record_id=body.record_id,
         reason=body.reason, filed_by=body.filed_by, today=today,
-        grade_before=served_grade(served, body.uscc),
+        in_force=served_grade(served, body.uscc),
     )  # fmt: skip
     return case_out(objection, caller)
 
@@ -104,7 +104,7 @@ def apply(
         space, uscc=body.uscc, table=body.record_table, record_id=body.record_id,
         applicant=body.applicant, fine_paid=body.fine_paid,
         behaviour_corrected=body.behaviour_corrected, commitment_signed=body.commitment_signed,
-        today=today, grade_before=served_grade(served, body.uscc),
+        today=today, in_force=served_grade(served, body.uscc),
     )  # fmt: skip
     return case_out(application, caller)
 

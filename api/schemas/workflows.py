@@ -71,7 +71,11 @@ class _CasePublic(BaseModel):
     decide_due: dt.date
     decided_on: dt.date | None
     grade_before: str | None = Field(description="The grade served when the case was filed")
+    before_as_of: dt.date | None
+    before_scorer: str | None = Field(description="Who decided it: scorer and model version")
     grade_after: str | None = Field(description="The grade its decision's re-grade gave")
+    after_as_of: dt.date | None
+    after_scorer: str | None
 
 
 class _CaseDecided(BaseModel):

@@ -29,7 +29,7 @@ repair_app = typer.Typer(
 Reviewer = Annotated[str, typer.Option(help="Who decides.")]
 Note = Annotated[str, typer.Option(help="The reviewer's note.")]
 _CASE_COLUMNS = ["id", "uscc", "record_table", "record_id", "status", "decide_due",
-                 "grade_before", "grade_after"]  # fmt: skip
+                 "grade_before", "before_as_of", "grade_after", "after_as_of"]  # fmt: skip
 _OBJECTION_COLUMNS = [*_CASE_COLUMNS[:5], "filed_on", *_CASE_COLUMNS[5:]]
 _REPAIR_COLUMNS = [*_CASE_COLUMNS[:5], "failed_checks", "applied_on", *_CASE_COLUMNS[5:]]
 
@@ -46,12 +46,16 @@ def _act(
     with cli.workspace(config, note=not as_json) as space:
         result = action(space, *args, **kwargs)
     case = result[0] if isinstance(result, tuple) else result
-    columns = _OBJECTION_COLUMNS if case.noun == "objection" else _REPAIR_COLUMNS
-    cli.show(_rows([case], columns), as_json, f"{case.noun.capitalize()} {done}")
+    _show([case], as_json, f"{case.noun.capitalize()} {done}")
 
 
-def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
-    return [{c: getattr(item, c) for c in columns} for item in items]
+def _show(cases: list[Any], as_json: bool, title: str) -> None:
+    """Cases as a table of their main columns, or in JSON with the grades' scorers too."""
+    objections = bool(cases) and cases[0].noun == "objection"
+    columns = _OBJECTION_COLUMNS if objections else _REPAIR_COLUMNS
+    if as_json:
+        columns = [*columns, "before_scorer", "after_scorer"]
+    cli.show([{c: getattr(case, c) for c in columns} for case in cases], as_json, title)
 
 
 @objection_app.command("file")
@@ -98,7 +102,7 @@ def objection_list(
     with cli.workspace(config, grade=False) as space:
         found = list_objections(space, status=status,
                                 overdue_on=dt.date.today() if overdue else None)  # fmt: skip
-    cli.show(_rows(found, _OBJECTION_COLUMNS), as_json, "Objections")
+    _show(found, as_json, "Objections")
 
 
 @repair_app.command("apply")
@@ -145,4 +149,4 @@ def repair_list(
 
     with cli.workspace(cli.settings(db_path=db, workflow_db_url=workflow_db), grade=False) as space:
         found = list_repairs(space, status=status)
-    cli.show(_rows(found, _REPAIR_COLUMNS), as_json, "Repair applications")
+    _show(found, as_json, "Repair applications")

@@ -10,18 +10,20 @@ door the decision came through), keeps the grades before and after, and audits e
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit_scoring.errors import AlreadyDecided, WorkflowItemNotFound
+from credit_scoring.explain.explanation import Explanation
+from credit_scoring.snapshots.serving import Regraded, ServedGrade
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import _ReviewCase
-from credit_scoring.workflows.regrades import Regraded, regrade_subject
+from credit_scoring.workflows.regrades import regrade_subject
 from credit_scoring.workflows.workspace import Workspace
 
-__all__ = ["decide_case", "file_case", "list_cases"]
+__all__ = ["GradeInForce", "decide_case", "file_case", "list_cases"]
 
 Case = TypeVar("Case", bound=_ReviewCase)
 
@@ -29,22 +31,23 @@ Case = TypeVar("Case", bound=_ReviewCase)
 def file_case(
     space: Workspace, case: Case, *, day: dt.date, actor: str, action: str,
     details: dict[str, Any], event: tuple[str, str] | None = None,
-    grade_before: str | None = None,
+    in_force: GradeInForce | None = None,
 ) -> Case:  # fmt: skip
     """Store a new ``case`` (its record already checked), audited as ``action``.
 
     ``event`` (type, note) is appended to the store on filing, e.g. ``objection_filed``, which
-    flags the record. ``grade_before`` is the grade being served, when the caller serves one
-    (the HTTP service); otherwise the subject is graded as of the filing day.
+    flags the record. ``in_force`` is the grade being served, when the caller serves one (the
+    HTTP service); otherwise the subject is graded as of the filing day. It is kept as the
+    grade before, with its date and scorer.
     """
-    if grade_before is None:
-        grade_before = space.grading().explain(space.store, case.uscc, as_of=day).grade
-    case.grade_before = grade_before
+    if in_force is None:
+        in_force = GradeInForce.of(space.grading().explain(space.store, case.uscc, as_of=day))
+    case.grade_before, case.before_as_of, case.before_scorer = in_force
     with Session(space.engine, expire_on_commit=False) as session:
         session.add(case)
         session.flush()
         audit(session, actor=actor, action=action, uscc=case.uscc, target=_target(case),
-              after={**details, "status": case.status, "grade": grade_before})  # fmt: skip
+              after={**details, "status": case.status, "grade": in_force.grade})  # fmt: skip
         if event is not None:
             space.store.add_event(case.record_table, case.record_id, event[0], day, actor, event[1])
         session.commit()
@@ -68,7 +71,8 @@ def decide_case(
         regraded = regrade_subject(space.store, space.engine, case.uscc, day=today,
                                    grader=space.grading())  # fmt: skip
         case.status, case.decided_by, case.decided_on = status, reviewer, today
-        case.decision_note, case.grade_after = note, regraded.explanation["grade"]
+        case.decision_note = note
+        case.grade_after, case.after_as_of, case.after_scorer = GradeInForce.of(regraded)
         audit(session, actor=reviewer, action=f"{kind.noun}_{status}", uscc=case.uscc,
               target=_target(case), before={"status": "pending", "grade": case.grade_before},
               after={"status": status, "grade": case.grade_after, "note": note})  # fmt: skip
@@ -91,6 +95,21 @@ def list_cases(
         query = query.where(kind.status == "pending", kind.decide_due < overdue_on)
     with Session(space.engine, expire_on_commit=False) as session:
         return list(session.scalars(query))
+
+
+class GradeInForce(NamedTuple):
+    """A grade as it was served or re-graded: the grade, its as-of date and who decided it."""
+
+    grade: str
+    as_of: dt.date
+    scorer: str  # the deciding scorer and its model version, e.g. "gbm credit-grade/3"
+
+    @classmethod
+    def of(cls, graded: Explanation | Regraded | ServedGrade) -> GradeInForce:
+        fields = graded.explanation if isinstance(graded, Regraded) else vars(graded)
+        as_of = fields["as_of"]
+        day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+        return cls(fields["grade"], day, f"{fields['source']} {fields['model_version']}")
 
 
 def _target(case: _ReviewCase) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    inspect,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,7 +56,11 @@ class _ReviewCase:
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     decision_note: Mapped[str | None] = mapped_column(Text)
     grade_before: Mapped[str | None] = mapped_column(String(1))
+    before_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    before_scorer: Mapped[str | None] = mapped_column(String(64))  # e.g. gbm credit-grade/3
     grade_after: Mapped[str | None] = mapped_column(String(1))
+    after_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    after_scorer: Mapped[str | None] = mapped_column(String(64))
 
 
 class Objection(_ReviewCase, Base):
@@ -122,6 +127,21 @@ class Regrade(Base):
     standing: Mapped[str] = mapped_column(Text)  # the subject's standing records, as JSON
 
 
+def _add_new_columns(engine: Engine) -> None:
+    """Columns added to a table after a database was created (nullable, so old rows stay valid):
+    the one kind of change this schema makes; a table or a changed column would need more."""
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(
+                        text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+                    )
+
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -140,11 +160,13 @@ _APPEND_ONLY = {
 
 
 def connect(url: str) -> Engine:
-    """An engine with the tables created and the audit log made append-only."""
+    """An engine with the tables created (columns added since, added to existing tables) and
+    the audit log made append-only."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     Base.metadata.create_all(engine)
+    _add_new_columns(engine)
     with engine.begin() as connection:
         for statement in _APPEND_ONLY.get(engine.dialect.name, []):
             connection.execute(text(statement))

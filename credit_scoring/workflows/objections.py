@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from credit_scoring.workflows.cases import decide_case, file_case, list_cases
+from credit_scoring.workflows.cases import GradeInForce, decide_case, file_case, list_cases
 from credit_scoring.workflows.database import Objection
 from credit_scoring.workflows.regrades import Regraded
 from credit_scoring.workflows.workspace import Workspace
@@ -24,7 +24,7 @@ DECIDE_WITHIN = 5
 
 def file_objection(
     space: Workspace, *, uscc: str, table: str, record_id: str, reason: str, filed_by: str,
-    today: dt.date | None = None, grade_before: str | None = None,
+    today: dt.date | None = None, in_force: GradeInForce | None = None,
 ) -> Objection:  # fmt: skip
     """File an objection to one of the subject's records and flag the record."""
     today = today or dt.date.today()
@@ -37,7 +37,7 @@ def file_objection(
     return file_case(
         space, objection, day=today, actor=filed_by, action="objection_filed",
         details={"record": record_id, "reason": reason}, event=("objection_filed", reason),
-        grade_before=grade_before,
+        in_force=in_force,
     )  # fmt: skip
 
 

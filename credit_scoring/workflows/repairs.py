@@ -16,7 +16,7 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 
 from credit_scoring.policies import load_publicity_policy
-from credit_scoring.workflows.cases import decide_case, file_case, list_cases
+from credit_scoring.workflows.cases import GradeInForce, decide_case, file_case, list_cases
 from credit_scoring.workflows.database import RepairApplication
 from credit_scoring.workflows.regrades import Regraded
 from credit_scoring.workflows.workspace import Workspace
@@ -68,7 +68,7 @@ def _repair_commitment(space: Workspace, uscc: str, today: dt.date) -> bool:
 def apply_for_repair(
     space: Workspace, *, uscc: str, table: str, record_id: str, applicant: str,
     fine_paid: bool, behaviour_corrected: bool, commitment_signed: bool,
-    today: dt.date | None = None, grade_before: str | None = None,
+    today: dt.date | None = None, in_force: GradeInForce | None = None,
 ) -> RepairApplication:  # fmt: skip
     """Record an application and check it; an ineligible one is refused with the failing checks."""
     today = today or dt.date.today()
@@ -86,7 +86,7 @@ def apply_for_repair(
     )  # fmt: skip
     return file_case(
         space, application, day=today, actor=applicant, action="repair_applied",
-        details={"record": record_id, "failed_checks": failed}, grade_before=grade_before,
+        details={"record": record_id, "failed_checks": failed}, in_force=in_force,
     )  # fmt: skip
 
 

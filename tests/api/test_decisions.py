@@ -27,8 +27,12 @@ def test_an_upheld_objection_changes_the_grade_the_api_serves(service, samples):
     assert decided.status_code == 200, decided.text
     body = decided.json()
     assert body["objection"]["status"] == "upheld"
-    assert body["objection"]["grade_before"] == "D"
+    assert body["objection"]["grade_before"] == "D"  # the grade served when it was filed
     assert body["objection"]["grade_after"] != "D"
+    # Each with its date and who decided it: the snapshot's, then the decision's re-grade.
+    case = body["objection"]
+    assert (case["before_as_of"], case["before_scorer"]) == (served["as_of"], "rules none")
+    assert (case["after_as_of"], case["after_scorer"]) == ("2026-10-09", "rules none")
     assert body["served"]["grade"] == body["objection"]["grade_after"]
 
     now = service.get(f"/v1/subjects/{uscc}/grade", "analyst").json()

@@ -140,3 +140,25 @@ def test_the_audit_log_records_every_change_and_cannot_be_rewritten(space):
     with space.engine.begin() as connection, pytest.raises(sqlalchemy.exc.DatabaseError):
         connection.execute(sqlalchemy.text("DELETE FROM audit_log"))
     assert len(audit_entries(space.engine, uscc)) == 2
+
+
+def test_a_workflow_database_from_before_gets_the_new_columns_and_keeps_its_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = sqlalchemy.create_engine(url)
+    with old.begin() as connection:  # the objections table as issue 7 created it
+        connection.execute(sqlalchemy.text(
+            "CREATE TABLE objections (id INTEGER PRIMARY KEY, uscc VARCHAR(18), record_table "
+            "VARCHAR(32), record_id VARCHAR(64), reason TEXT, filed_by VARCHAR(128), filed_on "
+            "DATE, flag_due DATE, decide_due DATE, status VARCHAR(16), decided_by VARCHAR(128), "
+            "decided_on DATE, decision_note TEXT, grade_before VARCHAR(1), grade_after VARCHAR(1))"
+        ))  # fmt: skip
+        connection.execute(sqlalchemy.text(
+            "INSERT INTO objections (id, uscc, status, grade_before) VALUES (1, 'X', 'pending', 'D')"
+        ))  # fmt: skip
+    old.dispose()
+    engine = connect(url)
+    columns = {c["name"] for c in sqlalchemy.inspect(engine).get_columns("objections")}
+    assert {"before_as_of", "before_scorer", "after_as_of", "after_scorer"} <= columns
+    with engine.connect() as connection:
+        row = connection.execute(sqlalchemy.text("SELECT grade_before FROM objections")).one()
+    assert row == ("D",)
