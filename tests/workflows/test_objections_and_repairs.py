@@ -153,7 +153,8 @@ def test_a_workflow_database_from_before_gets_the_new_columns_and_keeps_its_rows
             "decided_on DATE, decision_note TEXT, grade_before VARCHAR(1), grade_after VARCHAR(1))"
         ))  # fmt: skip
         connection.execute(sqlalchemy.text(
-            "INSERT INTO objections (id, uscc, status, grade_before) VALUES (1, 'X', 'pending', 'D')"
+            "INSERT INTO objections (id, uscc, status, grade_before) "
+            "VALUES (1, 'X', 'pending', 'D')"
         ))  # fmt: skip
     old.dispose()
     engine = connect(url)
