@@ -19,10 +19,10 @@ from api.schemas.workflows import (
 )
 from credit_scoring.errors import SubjectNotFound
 from credit_scoring.explain.explanation import EXPLANATION_COLUMNS, JSON_COLUMNS
+from credit_scoring.grading import GradeInForce
 from credit_scoring.records.codes import mask_person_name
 from credit_scoring.snapshots import Served
 from credit_scoring.supervision import Plan
-from credit_scoring.workflows.cases import GradeInForce
 from credit_scoring.workflows.database import Objection, RepairApplication
 from credit_scoring.workflows.repairs import CHECKS
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
@@ -39,8 +39,9 @@ from credit_scoring.settings import Settings
 if TYPE_CHECKING:
     from credit_scoring.models._checks import Columns
     from credit_scoring.models.bundle import ScorerBundle
+    from credit_scoring.snapshots.serving import Regraded, ServedGrade
 
-__all__ = ["MODEL_NAME", "Grader"]
+__all__ = ["MODEL_NAME", "GradeInForce", "Grader"]
 
 MODEL_NAME = "credit-grade"  # the registered model the champion alias lives on
 _POLICY_FILES = ("grading.yaml", "rules.yaml", "publicity.yaml")
@@ -166,6 +167,22 @@ class Grader:
             store, uscc, as_of=as_of, catalog=self.catalog, policy=self.policy,
             bundle=self.bundle, model_version=self.model_version, top_k=top_k,
         )  # fmt: skip
+
+
+class GradeInForce(NamedTuple):
+    """A grade as it was served or re-graded: the grade, its as-of date and who decided it."""
+
+    grade: str
+    as_of: dt.date
+    scorer: str  # the deciding scorer and its model version, e.g. "gbm credit-grade/3"
+
+    @classmethod
+    def of(cls, graded: Explanation | Regraded | ServedGrade) -> GradeInForce:
+        """From an explanation, a saved re-grade or a served grade."""
+        fields = graded.explanation if hasattr(graded, "explanation") else vars(graded)
+        as_of = fields["as_of"]
+        day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+        return cls(fields["grade"], day, f"{fields['source']} {fields['model_version']}")
 
 
 def _champion(registry: Path | None) -> tuple[tuple[str, Any] | None, str]:

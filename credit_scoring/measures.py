@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_scoring.errors import InvalidInput
+from credit_scoring.grading import GradeInForce
+from credit_scoring.policies import GRADE_LABELS
 from credit_scoring.policies.measures import MeasuresPolicy
 from credit_scoring.snapshots.standing import in_force
 
@@ -48,15 +50,22 @@ class CreditCheck:
 
 
 def credit_check(
-    policy: MeasuresPolicy, records: Iterable[Mapping[str, Any]], scenario: str, day: dt.date
+    policy: MeasuresPolicy,
+    records: Iterable[Mapping[str, Any]],
+    scenario: str,
+    day: dt.date,
+    grade: GradeInForce | None = None,
 ) -> CreditCheck:
-    """The measures of ``scenario`` that the subject's standing ``records`` trigger on ``day``."""
+    """The measures of ``scenario`` that the subject's standing ``records`` and its ``grade``
+    in force trigger on ``day``; a grade measure cites the grade, its date and scorer."""
     if scenario not in policy.scenarios:
         raise InvalidInput(
             f"scenario must be one of {sorted(policy.scenarios)}; got {scenario!r}",
             field="scenario",
         )
     current = [r for r in records if in_force(r, day, public_only=False)]
+    if grade is not None:
+        current.append(_grade_record(grade))
     withheld = any(t.matches(r) for t in policy.incentives_withheld_by for r in current)
     applied = []
     for measure in policy.measures:
@@ -75,6 +84,13 @@ def credit_check(
                 )
             )
     return CreditCheck(scenario, day, policy.version, applied)
+
+
+def _grade_record(grade: GradeInForce) -> dict[str, Any]:
+    """The grade as a record a measure can cite: ``grades`` / ``grade:D``."""
+    return {"record_table": "grades", "record_id": f"grade:{grade.grade}", "kind": grade.grade,
+            "title": f"信用等级 {grade.grade}（{GRADE_LABELS[grade.grade]}）", "decision_no": None,
+            "authority": grade.scorer, "start": grade.as_of, "until": None}  # fmt: skip
 
 
 def _evidence(record: Mapping[str, Any]) -> dict[str, Any]:

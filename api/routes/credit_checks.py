@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from api.auth import Role, RoleRoute, allow
+from api.convert import served_grade
 from api.deps import ServedDep, TodayDep
 from api.schemas.checks import CreditCheckCreate, CreditCheckPublic
 from credit_scoring.measures import credit_check
@@ -19,5 +20,6 @@ router = APIRouter(route_class=RoleRoute, prefix="/v1/credit-checks", tags=["cre
 async def check(body: CreditCheckCreate, served: ServedDep, today: TodayDep) -> CreditCheckPublic:
     """The measures of the list that apply to the subject in the scenario, with their records."""
     served.subject(body.uscc)  # 404 for a subject the snapshot does not know
-    result = credit_check(load_measures(), served.standing(body.uscc), body.scenario, today)
+    grade = served_grade(served, body.uscc)
+    result = credit_check(load_measures(), served.standing(body.uscc), body.scenario, today, grade)
     return CreditCheckPublic(uscc=body.uscc, snapshot_id=served.snapshot_id, **asdict(result))

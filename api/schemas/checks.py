@@ -26,7 +26,7 @@ class CreditCheckCreate(BaseModel):
 class TriggerRecord(BaseModel):
     record_table: str
     record_id: str
-    kind: str = Field(description="A list type (black, red…) or a penalty tier (serious…)")
+    kind: str = Field(description="A list type (black, red…), a penalty tier (serious…) or a grade")
     title: str | None
     decision_no: str | None
     authority: str | None

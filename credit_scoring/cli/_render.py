@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from credit_scoring.cli._common import grading_line
+from credit_scoring.policies import GRADE_LABELS
 from credit_scoring.records.disclosure import ALL_AUTHORITIES, DisclosureReport
 from credit_scoring.records.ingestion import IngestResult
 from credit_scoring.records.ingestion import Progress as StageProgress
@@ -193,7 +194,7 @@ def print_demo(console: Console, result: DemoResult) -> None:
 
 def grade_distribution(counts: pd.Series) -> Table:
     table = _table("Grades 信用等级")
-    labels = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
+    labels = GRADE_LABELS
     for header in ("grade", "", "subjects", "share"):
         table.add_column(header, justify="right" if header in {"subjects", "share"} else "left")
     total = max(int(counts.sum()), 1)

@@ -10,6 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from credit_scoring.policies import GRADE_LABELS
 from credit_scoring.supervision import Evaluation, Plan, VerificationResult
 
 __all__ = [
@@ -20,8 +21,7 @@ __all__ = [
     "print_verification",
 ]
 
-_STRATUM_LABELS = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高",
-                   "complaint": "投诉属实"}  # fmt: skip
+_STRATUM_LABELS = {**GRADE_LABELS, "complaint": "投诉属实"}
 
 
 def _table(title: str) -> Table:

@@ -17,6 +17,7 @@ file                 loader                      what it decides
 """
 
 from credit_scoring.policies._base import (
+    GRADE_LABELS,
     GRADES,
     Strict,
     Text,
@@ -39,6 +40,7 @@ from credit_scoring.policies.sampling import (
 
 __all__ = [
     "GRADES",
+    "GRADE_LABELS",
     "STRATA",
     "TIERS",
     "GradingPolicy",

@@ -21,6 +21,7 @@ from credit_scoring.errors import ConfigError
 
 __all__ = [
     "GRADES",
+    "GRADE_LABELS",
     "Strict",
     "Text",
     "Threshold",
@@ -33,6 +34,8 @@ __all__ = [
 ]
 
 GRADES = ("A", "B", "C", "D")  # best first
+# The SAMR credit-risk classes the grades follow (国市监信发〔2022〕6号).
+GRADE_LABELS = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
 M = TypeVar("M", bound=BaseModel)
 
 

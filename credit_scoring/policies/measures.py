@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import model_validator
 
-from credit_scoring.policies._base import Strict, Text, load_yaml_model, policy_path
+from credit_scoring.policies._base import GRADES, Strict, Text, load_yaml_model, policy_path
 from credit_scoring.policies.publicity import TIERS
 from credit_scoring.records.codes import LIST_TYPES
 
@@ -18,12 +18,12 @@ __all__ = ["Measure", "MeasuresPolicy", "Trigger", "load_measures"]
 
 
 class Trigger(Strict):
-    table: Literal["list_entries", "penalties"]
+    table: Literal["list_entries", "penalties", "grades"]
     kinds: tuple[str, ...]
 
     @model_validator(mode="after")
     def _known_kinds(self) -> Trigger:
-        known = LIST_TYPES.codes if self.table == "list_entries" else TIERS
+        known = {"list_entries": LIST_TYPES.codes, "penalties": TIERS, "grades": GRADES}[self.table]
         unknown = [k for k in self.kinds if k not in known]
         if unknown:
             raise ValueError(f"{unknown} are not {self.table} kinds; known: {list(known)}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from credit_scoring.policies import GRADE_LABELS
 from credit_scoring.supervision.plan import Plan
 
 __all__ = ["PLAN_HEADERS", "plan_csv_bytes", "plan_xlsx_bytes", "table_xlsx_bytes", "write_plan"]
@@ -40,8 +41,8 @@ PLAN_HEADERS = {
     "inspection_date": "检查日期",
     "result": "检查结果",
 }
-_STRATUM_ZH = {"A": "A 信用风险低", "B": "B 信用风险一般", "C": "C 信用风险较高",
-               "D": "D 信用风险高", "complaint": "投诉属实"}  # fmt: skip
+_STRATUM_ZH = {**{g: f"{g} {label}" for g, label in GRADE_LABELS.items()},
+               "complaint": "投诉属实"}  # fmt: skip
 _ASSIGNMENT_ZH = {"assigned": "已分派", "pending": "待分派"}
 _NO_DEPARTMENT = "未归属部门"
 

@@ -10,20 +10,20 @@ door the decision came through), keeps the grades before and after, and audits e
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit_scoring.errors import AlreadyDecided, WorkflowItemNotFound
-from credit_scoring.explain.explanation import Explanation
-from credit_scoring.snapshots.serving import Regraded, ServedGrade
+from credit_scoring.grading import GradeInForce
+from credit_scoring.snapshots.serving import Regraded
 from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import _ReviewCase
 from credit_scoring.workflows.regrades import regrade_subject
 from credit_scoring.workflows.workspace import Workspace
 
-__all__ = ["GradeInForce", "decide_case", "file_case", "list_cases"]
+__all__ = ["decide_case", "file_case", "list_cases"]
 
 Case = TypeVar("Case", bound=_ReviewCase)
 
@@ -95,21 +95,6 @@ def list_cases(
         query = query.where(kind.status == "pending", kind.decide_due < overdue_on)
     with Session(space.engine, expire_on_commit=False) as session:
         return list(session.scalars(query))
-
-
-class GradeInForce(NamedTuple):
-    """A grade as it was served or re-graded: the grade, its as-of date and who decided it."""
-
-    grade: str
-    as_of: dt.date
-    scorer: str  # the deciding scorer and its model version, e.g. "gbm credit-grade/3"
-
-    @classmethod
-    def of(cls, graded: Explanation | Regraded | ServedGrade) -> GradeInForce:
-        fields = graded.explanation if isinstance(graded, Regraded) else vars(graded)
-        as_of = fields["as_of"]
-        day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-        return cls(fields["grade"], day, f"{fields['source']} {fields['model_version']}")
 
 
 def _target(case: _ReviewCase) -> str:

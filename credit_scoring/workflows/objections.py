@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from credit_scoring.workflows.cases import GradeInForce, decide_case, file_case, list_cases
+from credit_scoring.grading import GradeInForce
+from credit_scoring.workflows.cases import decide_case, file_case, list_cases
 from credit_scoring.workflows.database import Objection
 from credit_scoring.workflows.regrades import Regraded
 from credit_scoring.workflows.workspace import Workspace

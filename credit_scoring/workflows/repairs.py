@@ -15,8 +15,9 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
+from credit_scoring.grading import GradeInForce
 from credit_scoring.policies import load_publicity_policy
-from credit_scoring.workflows.cases import GradeInForce, decide_case, file_case, list_cases
+from credit_scoring.workflows.cases import decide_case, file_case, list_cases
 from credit_scoring.workflows.database import RepairApplication
 from credit_scoring.workflows.regrades import Regraded
 from credit_scoring.workflows.workspace import Workspace

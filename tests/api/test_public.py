@@ -177,3 +177,21 @@ def test_a_credit_check_returns_listed_measures_with_the_records_that_trigger_th
         assert check(SHOP, "funding") == {}
         for scenario in ("licensing", "procurement", "tendering", "funding", "honours"):
             assert set(check(RESTAURANT, scenario)) <= listed
+
+
+def test_the_grade_in_force_drives_measures(service, samples):
+    # A D-grade subject (graded D by its black-list entry) is under key supervision in every
+    # scenario, and the measure cites its grade with the date and scorer it was given by.
+    uscc, _ = samples.black_listed
+    served = service.get(f"/v1/subjects/{uscc}/grade", "regulator").json()
+    check = service.post("/v1/credit-checks", "regulator",
+                         json={"uscc": uscc, "scenario": "procurement"}).json()  # fmt: skip
+    [key] = [m for m in check["measures"] if m["code"] == "G02"]
+    [grade] = key["records"]
+    assert (grade["record_table"], grade["kind"]) == ("grades", "D")
+    assert grade["start"] == served["as_of"] and grade["authority"] == "rules none"
+    # An A-grade subject with nothing against it gets the green channel in licensing.
+    a_grades = service.served.snapshot.tables["grades"].to_pandas().query("grade == 'A'")
+    green = service.post("/v1/credit-checks", "regulator", json={
+        "uscc": a_grades["uscc"].iloc[0], "scenario": "licensing"}).json()  # fmt: skip
+    assert "G04" in {m["code"] for m in green["measures"]}
