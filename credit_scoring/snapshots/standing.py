@@ -10,8 +10,9 @@ comparison of dates *at request time*, so a snapshot published in June never sho
 penalty whose publicity ended in October.
 
 ``public`` says whether the record may go on a public page at all: licences, penalties and the
-red and black lists may (双公示, 红黑榜); the key-attention and judgment-debtor lists are for
-regulators only.
+red and black lists may (双公示, 红黑榜), except a minor penalty (轻微: warnings, public
+criticism, simplified procedures), which is in principle not published (DOMAIN.md, 国办发〔2025〕
+22号); the key-attention and judgment-debtor lists are for regulators only.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _penalties(policy: PublicityPolicy, only: str) -> str:
                         THEN ' fine=' || CAST(p.fine_amount AS VARCHAR) ELSE '' END AS detail,
                    p.decision_date AS start,
                    CAST(p.decision_date + to_months(regime.max_months) AS DATE) AS until,
-                   true AS public
+                   p.tier_rank > 0 AS public
             FROM (SELECT *, {tier_expression(policy)} AS tier_rank FROM penalties
                   WHERE true {only}) p
             JOIN {regimes_sql(policy)}

@@ -22,8 +22,9 @@ from credit_scoring.snapshots import publish
 from ..conftest import RESTAURANT, SHOP, tiny_city, write_table
 from .conftest import AS_OF, fresh_workflow_database, start_service
 
-SHOWN = {"CF1", "CF_NOW", "CF_MINOR", "XK1", "MD_RED"}  # on SHOP's page on TODAY
+SHOWN = {"CF1", "CF_NOW", "XK1", "MD_RED"}  # on SHOP's page on TODAY
 HIDDEN = {
+    "CF_MINOR",  # a minor penalty (a warning): in principle not published, though in force
     "CF_REPAIRED",  # withdrawn by an approved repair before TODAY
     "CF_LATER",  # decided after TODAY
     "CF_OLD",  # its maximum publicity period (2019 rule: 12 months) ended in 2023
@@ -105,6 +106,20 @@ def test_a_record_leaves_the_page_when_its_publicity_ends_without_a_new_snapshot
         later = _record_ids(client.get(f"/public/merchants/{SHOP}").text)
     assert "CF_MINOR" not in later  # a minor penalty of 2026-08-01 is published 3 months
     assert later == SHOWN - {"CF_MINOR"}
+
+
+def test_no_public_route_shows_a_record_that_may_not_be_published(shop):
+    # Every public answer: each subject's page (which the QR code points at), both lists in
+    # every format, and the public views of a filing.
+    answers = [shop.get(f"/public/merchants/{uscc}").text for uscc in (SHOP, RESTAURANT)]
+    for kind in ("red", "black"):
+        answers += [shop.get(f"/public/lists/{kind}", params=p).text
+                    for p in ({}, {"format": "csv"}, {"format": "xlsx"})]  # fmt: skip
+    filing = {"uscc": SHOP, "record_table": "penalties", "record_id": "CF1", "reason": "x",
+              "filed_by": "x"}  # fmt: skip
+    answers.append(shop.post("/v1/objections", json=filing).text)
+    for record_id in HIDDEN:
+        assert not any(record_id in text for text in answers), record_id
 
 
 def test_the_lists_hold_current_publishable_entries_filtered_by_region_and_domain(shop):
