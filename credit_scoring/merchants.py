@@ -14,16 +14,33 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import qrcode
 import qrcode.constants
 
 from credit_scoring.errors import InvalidInput
 from credit_scoring.policies import load_grading_policy
-from credit_scoring.records.codes import LIST_TYPES, SUBJECT_TYPES
+from credit_scoring.records.codes import DOMAINS, LIST_TYPES, SUBJECT_TYPES
 from credit_scoring.snapshots.serving import Served, ServedGrade
 from credit_scoring.snapshots.standing import PUBLIC_LISTS, in_force
+from credit_scoring.supervision.exports import table_xlsx_bytes
 
-__all__ = ["ListEntry", "MerchantPage", "merchant_page", "qr_png", "red_black_list"]
+__all__ = [
+    "ListEntry",
+    "MerchantPage",
+    "list_csv_bytes",
+    "list_xlsx_bytes",
+    "merchant_page",
+    "qr_png",
+    "red_black_list",
+]
+
+# The published list's columns, as a clerk reads them.
+LIST_HEADERS = {
+    "uscc": "统一社会信用代码", "name": "名称", "list_type": "名单类型",
+    "region_code": "行政区划代码", "domains": "监管领域", "record_id": "记录编号",
+    "reason": "列入事由", "authority": "认定机关", "entered": "列入日期",
+}  # fmt: skip
 
 _SECTIONS = {"licences": "行政许可", "penalties": "行政处罚", "list_entries": "红黑名单"}
 
@@ -123,3 +140,19 @@ def qr_png(url: str) -> bytes:
     buffer = io.BytesIO()
     code.make_image().save(buffer)
     return buffer.getvalue()
+
+
+def _list_table(entries: list[ListEntry]) -> pd.DataFrame:
+    rows = [{**vars(e), "list_type": LIST_TYPES.label(e.list_type), "domains": "；".join(
+        DOMAINS.label(d) for d in e.domains if d in DOMAINS)} for e in entries]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(LIST_HEADERS)).rename(columns=LIST_HEADERS)
+
+
+def list_csv_bytes(entries: list[ListEntry]) -> bytes:
+    """The list as CSV with Chinese headers, UTF-8 with a BOM (Excel opens it as it is)."""
+    return _list_table(entries).to_csv(index=False).encode("utf-8-sig")
+
+
+def list_xlsx_bytes(entries: list[ListEntry], title: str) -> bytes:
+    """The list as an XLSX sheet named ``title``, Chinese headers, header row frozen."""
+    return table_xlsx_bytes({title: _list_table(entries)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.auth import Role, RoleRoute, allow
 from api.convert import plan_detail
 from api.deps import CallerDep, ReadingWorkspaceDep, ServicesDep, WorkspaceDep
+from api.files import FILE_RESPONSES, file_response
 from api.schemas.plans import PlanCreate, PlanDetail, PlanSummary, PlanVerification
 from credit_scoring.supervision import (
     create_plan,
@@ -25,10 +26,6 @@ router = APIRouter(route_class=RoleRoute, prefix="/v1/plans", tags=["plans"])
 
 STAFF = (Role.regulator, Role.reviewer, Role.analyst, Role.admin)
 PlanId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FILES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}, _XLSX: {}}, "description": "The plan, as JSON or a file"}
-}
 
 
 @router.post("", status_code=201, **allow(Role.regulator, Role.admin))
@@ -53,7 +50,7 @@ def list_all(space: ReadingWorkspaceDep) -> list[PlanSummary]:
     return [PlanSummary(**row) for row in list_plans(space.store)]
 
 
-@router.get("/{plan_id}", response_model=PlanDetail, responses=_FILES, **allow(*STAFF))
+@router.get("/{plan_id}", response_model=PlanDetail, responses=FILE_RESPONSES, **allow(*STAFF))
 def get(
     plan_id: PlanId,
     space: ReadingWorkspaceDep,
@@ -63,10 +60,8 @@ def get(
     plan = load_plan(space.store, plan_id)
     if format == "json":
         return plan_detail(plan)
-    content, media = (plan_csv_bytes(plan), "text/csv") if format == "csv" else (
-        plan_xlsx_bytes(plan), _XLSX)  # fmt: skip
-    disposition = f'attachment; filename="{plan.plan_id}.{format}"'
-    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+    content = plan_csv_bytes(plan) if format == "csv" else plan_xlsx_bytes(plan)
+    return file_response(content, format, plan.plan_id)
 
 
 @router.post("/{plan_id}/verify", **allow(*STAFF))

@@ -11,9 +11,17 @@ from fastapi.templating import Jinja2Templates
 
 from api.auth import EVERYONE, RoleRoute, allow
 from api.deps import ServedDep, ServicesDep, TodayDep
+from api.files import FILE_RESPONSES, file_response
 from api.schemas.common import Uscc
 from api.schemas.public import ListPublic
-from credit_scoring.merchants import merchant_page, qr_png, red_black_list
+from credit_scoring.merchants import (
+    list_csv_bytes,
+    list_xlsx_bytes,
+    merchant_page,
+    qr_png,
+    red_black_list,
+)
+from credit_scoring.records.codes import LIST_TYPES
 
 router = APIRouter(route_class=RoleRoute, prefix="/public", tags=["public"])
 templates = Jinja2Templates(directory=FilePath(__file__).parents[1] / "templates")
@@ -50,7 +58,9 @@ async def merchant_qr(
     return Response(qr_png(url), media_type="image/png")
 
 
-@router.get("/lists/{list_type}", **allow(*EVERYONE))
+@router.get(
+    "/lists/{list_type}", response_model=ListPublic, responses=FILE_RESPONSES, **allow(*EVERYONE)
+)
 async def public_list(
     list_type: Literal["red", "black"],
     served: ServedDep,
@@ -61,9 +71,15 @@ async def public_list(
     domain: Annotated[str | None, Query(max_length=32, description="e.g. catering")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ListPublic:
-    """The current 红榜 or 黑榜: publishable entries only, newest first."""
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+) -> ListPublic | Response:
+    """The current 红榜 or 黑榜: publishable entries only, newest first; ``?format=csv|xlsx``
+    downloads the whole list (Chinese headers; CSV in UTF-8 with a BOM)."""
     entries = red_black_list(served, list_type, today, region=region, domain=domain)
+    if format != "json":
+        name = f"{LIST_TYPES.label(list_type)}-{today.isoformat()}"
+        content = list_csv_bytes(entries) if format == "csv" else list_xlsx_bytes(entries, name)
+        return file_response(content, format, name)
     return ListPublic(
         list_type=list_type, day=today, snapshot_id=served.snapshot_id, total=len(entries),
         entries=entries[offset : offset + limit],

@@ -210,3 +210,21 @@ def test_the_grade_in_force_drives_measures(service, samples):
     green = service.post("/v1/credit-checks", "regulator", json={
         "uscc": a_grades["uscc"].iloc[0], "scenario": "licensing"}).json()  # fmt: skip
     assert "G04" in {m["code"] for m in green["measures"]}
+
+
+def test_the_lists_download_as_csv_and_xlsx_with_chinese_headers(shop):
+    import io
+
+    import openpyxl
+
+    csv = shop.get("/public/lists/red", params={"format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.content.startswith(b"\xef\xbb\xbf")
+    header, *rows = csv.content.decode("utf-8-sig").splitlines()
+    assert header.split(",")[:3] == ["统一社会信用代码", "名称", "名单类型"]
+    assert any("MD_RED" in row and "守信激励名单" in row for row in rows)
+    xlsx = shop.get("/public/lists/red", params={"format": "xlsx"})
+    assert "attachment" in xlsx.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "统一社会信用代码" and any("MD_RED" in row for row in values[1:])
