@@ -223,10 +223,13 @@ def parse_date(text: str) -> dt.date | None:
 
 def _parse_number(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
     # Vectorised first; only texts it cannot read ("1,000", "500元") take the slow path.
-    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(float)
+    # A copy: pandas 3 may hand back a read-only view, and one odd text must not fail the file.
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
+        float, copy=True
+    )
     for i in np.flatnonzero(np.isnan(numbers)):
         if uniques[i]:
-            numbers[i] = _to_float(uniques[i])
+            numbers[i] = _to_float(uniques[i], percent=column.kind is Kind.PROBABILITY)
     with np.errstate(invalid="ignore"):
         if column.kind is Kind.AMOUNT:
             ok, code = numbers >= 0, "INVALID_AMOUNT"
@@ -239,12 +242,16 @@ def _parse_number(column: Column, uniques: list[str], factor: float, today: dt.d
     return values, errors
 
 
-def _to_float(text: str) -> float:
+def _to_float(text: str, *, percent: bool = False) -> float:
+    """``1,000`` and ``500元`` as amounts; ``0.25%`` as the probability 0.0025."""
+    cleaned = text.replace(",", "").removesuffix("元").strip()
+    scale = 1.0
+    if percent and cleaned.endswith("%"):
+        cleaned, scale = cleaned.removesuffix("%"), 0.01
     try:
-        number = float(text.replace(",", "").removesuffix("元"))
+        return float(cleaned) * scale
     except ValueError:
         return np.nan
-    return number
 
 
 def _parse_bool(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:

@@ -22,7 +22,14 @@ import pandas as pd
 from credit_scoring.policies import GRADE_LABELS
 from credit_scoring.supervision.plan import Plan
 
-__all__ = ["PLAN_HEADERS", "plan_csv_bytes", "plan_xlsx_bytes", "table_xlsx_bytes", "write_plan"]
+__all__ = [
+    "PLAN_HEADERS",
+    "percent",
+    "plan_csv_bytes",
+    "plan_xlsx_bytes",
+    "table_xlsx_bytes",
+    "write_plan",
+]
 
 PLAN_HEADERS = {
     "record_id": "记录编号",
@@ -47,6 +54,14 @@ _ASSIGNMENT_ZH = {"assigned": "已分派", "pending": "待分派"}
 _NO_DEPARTMENT = "未归属部门"
 
 
+def percent(rate: float | None) -> str | None:
+    """A rate as a clerk reads it: ``0.0025000000000000005`` is ``0.25%`` (four significant
+    digits, no float noise); ingestion reads such a percentage back as the probability."""
+    if rate is None or pd.isna(rate):
+        return None
+    return f"{float(rate) * 100:.4g}%"
+
+
 def _readable(plan: Plan) -> pd.DataFrame:
     items = plan.items.sort_values("uscc", kind="stable").reset_index(drop=True)
     items = items.assign(record_id=[f"{plan.plan_id}-{k:05d}" for k in range(1, len(items) + 1)])
@@ -56,6 +71,7 @@ def _readable(plan: Plan) -> pd.DataFrame:
         inspection_date=None,
         result=None,
         stratum=items["stratum"].map(_STRATUM_ZH),
+        inclusion_prob=items["inclusion_prob"].map(percent),
         random_sample=items["random_sample"].map({True: "是", False: "否"}),
         exploration=items["exploration"].map({True: "是", False: "否"}),
         assignment=items["assignment"].map(_ASSIGNMENT_ZH),

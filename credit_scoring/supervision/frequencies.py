@@ -18,7 +18,7 @@ import pandas as pd
 from credit_scoring.grading import Grader
 from credit_scoring.policies.sampling import SamplingPolicy, load_sampling_policy
 from credit_scoring.records.store import Store
-from credit_scoring.supervision.exports import table_xlsx_bytes
+from credit_scoring.supervision.exports import percent, table_xlsx_bytes
 from credit_scoring.supervision.frame import (
     Scope,
     inspection_history,
@@ -108,7 +108,10 @@ def inspection_frequencies(
 
 def frequency_table_zh(table: pd.DataFrame) -> pd.DataFrame:
     """The list with Chinese headers and 是/否, as the CSV and XLSX exports show it."""
-    readable = table.assign(overdue=table["overdue"].map({True: "是", False: "否"}))
+    readable = table.assign(
+        overdue=table["overdue"].map({True: "是", False: "否"}),
+        policy_yearly_rate=table["policy_yearly_rate"].map(percent),
+    )
     return readable.rename(columns=FREQUENCY_HEADERS)
 
 

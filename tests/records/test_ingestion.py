@@ -306,3 +306,30 @@ def test_counts_always_add_up(store, city_dir):
         assert result.rows_read == (
             result.accepted + result.updated + result.duplicate + result.rejected
         )
+
+
+def test_written_amounts_are_read_and_one_bad_amount_rejects_only_its_row(
+    store, tmp_path, tiny, write
+):
+    # "1,000" and "500元" are amounts as clerks write them; with pandas 3 one such text failed
+    # the whole file ("assignment destination is read-only").
+    write(tiny["subjects"], tmp_path / "subjects.csv")
+    ingest_file(store, "subjects", tmp_path / "subjects.csv")
+    rows = [dict(tiny["penalties"][0], record_id=f"CF{k}", fine_amount=amount)
+            for k, amount in enumerate(["1,000", "500元", "abc"])]  # fmt: skip
+    result = ingest_file(store, "penalties", write(rows, tmp_path / "penalties.csv"))
+    assert (result.accepted, result.rejected) == (2, 1)
+    fines = store.con.execute("SELECT fine_amount FROM penalties ORDER BY record_id").fetchall()
+    assert fines == [(1000.0,), (500.0,)]
+    [reason] = store.con.execute("SELECT reason_code FROM ingest_issues WHERE action = 'rejected'"
+                                 ).fetchall()  # fmt: skip
+    assert reason == ("INVALID_AMOUNT",)
+
+
+def test_an_inclusion_probability_written_as_a_percentage_is_read(store, tmp_path, tiny, write):
+    write(tiny["subjects"], tmp_path / "subjects.csv")
+    ingest_file(store, "subjects", tmp_path / "subjects.csv")
+    rows = [dict(tiny["inspections"][0], inclusion_prob="5.089%")]
+    ingest_file(store, "inspections", write(rows, tmp_path / "inspections.csv"))
+    [(probability,)] = store.con.execute("SELECT inclusion_prob FROM inspections").fetchall()
+    assert probability == pytest.approx(0.05089)
