@@ -10,6 +10,7 @@ scorer's second opinion alike (issue 12); a reason cites exactly the records beh
 (issue 13), so its records may be fewer, never others, and its ranking is unchanged.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from credit_scoring.grading import Grader
 from credit_scoring.policies import GRADES
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots import build_snapshot
+from credit_scoring.supervision.commitment import commitment
 
 BEFORE = Path(__file__).parent / "data" / "demo_before_redesign"
 # The second opinions, and the disagreement flag computed from them (see the tests below).
@@ -111,6 +113,23 @@ def test_second_opinions_only_move_to_what_the_overrides_impose(demo_now):
 
 def test_the_plan_is_the_one_drawn_before_the_redesign(demo_now):
     result, _, _ = demo_now
-    assert result.plan.commitment == (BEFORE / "plan_commitment.txt").read_text("utf-8")
     _same(result.plan.items, _before("plan_items"))
     _same(result.plan.frame, _before("plan_frame"))
+
+
+def test_the_plan_seals_the_same_inputs_but_for_the_sampling_policy_text(demo_now):
+    # The commitment seals the sampling policy, whose minimum frequencies now belong to the
+    # domains that mandate them (issue 13). Sealed with the policy text of before, the plan's
+    # inputs give the commitment of before to the bit.
+    result, _, _ = demo_now
+    plan = result.plan
+    parameters = json.loads(json.dumps(plan.parameters))
+    before = {("minimum_frequency" if k == "mandated_frequency" else k):
+              ({"A": 0.5, "B": 1.0, "C": 2.0, "D": 3.0} if k == "mandated_frequency" else v)
+              for k, v in parameters["policy"].items()}  # fmt: skip
+    text = json.dumps(before, separators=(",", ":"), ensure_ascii=False)
+    parameters |= {"policy": before, "policy_digest": hashlib.sha256(text.encode()).hexdigest()}
+    frame = plan.frame
+    sealed = commitment(plan.seed, parameters, frame["uscc"], frame["stratum"], frame["risk"])
+    assert sealed == (BEFORE / "plan_commitment.txt").read_text("utf-8")
+    assert plan.commitment != sealed

@@ -138,13 +138,16 @@ def _print_truth(console: Console, comparison: dict[str, Any]) -> None:
 
 def print_frequencies(console: Console, table: pd.DataFrame, out: str | None) -> None:
     summary = _table("Inspection frequency by grade 检查频次")
-    for header in ("grade", "subjects", "policy rate / year", "minimum / year", "overdue"):
+    headers = ("grade", "subjects", "policy rate / year", "minimum / year (subjects bound)",
+               "overdue of those")  # fmt: skip
+    for header in headers:
         summary.add_column(header, justify="left" if header == "grade" else "right")
     for grade, rows in table.groupby("grade"):
         rate = float(rows["policy_yearly_rate"].iloc[0])
-        summary.add_row(str(grade), f"{len(rows):,}", _share(rate),
-                        f"{rows['minimum_frequency'].iloc[0]:g}",
-                        _share(float(rows["overdue"].mean())))  # fmt: skip
+        bound = rows[rows["minimum_frequency"].notna()]
+        minimum = f"{bound['minimum_frequency'].max():g} ({len(bound):,})" if len(bound) else "–"
+        overdue = _share(float(bound["overdue"].mean())) if len(bound) else "–"
+        summary.add_row(str(grade), f"{len(rows):,}", _share(rate), minimum, overdue)
     console.print(summary)
     if out:
         console.print(f"{len(table):,} subjects written to {out}")

@@ -166,8 +166,10 @@ def frequencies(
         xlsx = out.suffix.lower() == ".xlsx"
         out.write_bytes(frequencies_xlsx_bytes(table) if xlsx else frequencies_csv_bytes(table))
     if as_json:
-        overdue = table.groupby("grade")["overdue"].mean().round(4).to_dict()
-        cli.print_json({"subjects": len(table), "overdue_share_by_grade": overdue, "out": out,
+        bound = table[table["minimum_frequency"].notna()]
+        overdue = bound.groupby("grade")["overdue"].mean().round(4).to_dict()
+        cli.print_json({"subjects": len(table), "with_minimum_frequency": len(bound),
+                        "overdue_share_by_grade": overdue, "out": out,
                     **grader.describe()})  # fmt: skip
         return
     print_frequencies(cli.console, table, str(out) if out else None)

@@ -78,7 +78,9 @@ class SamplingPolicy(Strict):
     exploration_share: float = Field(ge=0, lt=1)
     eligibility: Eligibility
     inspectors: InspectorRules
-    minimum_frequency: dict[Literal["A", "B", "C", "D"], float]
+    mandated_frequency: dict[str, dict[Literal["A", "B", "C", "D"], float]] = Field(
+        default_factory=dict
+    )
     violation_results: tuple[str, ...] = Field(min_length=1)
     scope: PlanScope = PlanScope()
     departments: tuple[Department, ...] = ()
@@ -96,8 +98,11 @@ class SamplingPolicy(Strict):
         negative = [s for s, r in self.relative_rates.items() if r < 0]
         if negative:
             raise ValueError(f"relative_rates: ratios cannot be negative: {negative}")
-        if set(self.minimum_frequency) != set(GRADES):
-            raise ValueError("minimum_frequency: give a yearly frequency for each of A, B, C, D")
+        _known_domains(tuple(self.mandated_frequency))
+        for domain, frequency in self.mandated_frequency.items():
+            if set(frequency) != set(GRADES):
+                raise ValueError(f"mandated_frequency.{domain}: give a yearly frequency for each "
+                                 "of A, B, C, D")  # fmt: skip
         bad = [r for r in self.violation_results if r not in codes.INSPECTION_RESULTS.codes]
         if bad:
             raise ValueError(f"violation_results: unknown inspection result(s) {bad}")

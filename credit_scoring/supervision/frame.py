@@ -80,7 +80,7 @@ def subjects_in_scope(store: Store, as_of: dt.date, scope: Scope) -> pd.DataFram
     if scope.domains:
         conditions.append("list_has_any(?, domains)")
         params.append(list(scope.domains))
-    query = f"""SELECT uscc, region_code, domains[1] AS primary_domain FROM subjects
+    query = f"""SELECT uscc, region_code, domains[1] AS primary_domain, domains FROM subjects
                 WHERE {" AND ".join(conditions)}"""
     return store.con.execute(query, params).df()
 

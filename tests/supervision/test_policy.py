@@ -19,7 +19,7 @@ def test_the_default_policy_keeps_a_typical_city_near_three_to_five_percent_a_ye
     )
     assert 0.03 <= yearly <= 0.05
     assert policy.relative_rates["A"] < 1 < policy.relative_rates["C"] < policy.relative_rates["D"]
-    assert policy.minimum_frequency == {"A": 0.5, "B": 1.0, "C": 2.0, "D": 3.0}
+    assert policy.mandated_frequency["catering"] == {"A": 0.5, "B": 1.0, "C": 2.0, "D": 3.0}
 
 
 def test_a_minimal_valid_policy_loads():
