@@ -115,11 +115,9 @@ class Grader:
             "policy_version": self.policy.version,
             "registry": str(self.registry) if self.registry else None,
             "fallback": self.fallback,
+            # The exact policy files the grades depend on (training logs the same hashes).
+            "policy_sha256": {name: file_sha256(policy_path(name)) for name in _POLICY_FILES},
         }
-
-    def policy_digests(self) -> dict[str, str]:
-        """SHA-256 of each policy file a grade depends on, by file name."""
-        return {name: file_sha256(policy_path(name)) for name in _POLICY_FILES}
 
     def features(self, store: Store, *, as_of: dt.date) -> pd.DataFrame:
         """Every subject's risk features as of ``as_of``, sorted by USCC."""

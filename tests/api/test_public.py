@@ -184,12 +184,17 @@ def test_a_credit_check_returns_listed_measures_with_the_records_that_trigger_th
             return {m["code"]: sorted(r["record_id"] for r in m["records"])
                     for m in response.json()["measures"]}  # fmt: skip
 
-        # The restaurant: black-listed and a serious penalty inside its publicity period.
-        assert check(RESTAURANT, "procurement") == {"P03": ["CF_SERIOUS", "MD_BLACK"]}
-        assert check(RESTAURANT, "honours") == {"P07": ["CF_SERIOUS", "MD_BLACK"]}
-        # The shop: red-listed, but on the key-attention list too, which withholds incentives.
-        assert check(SHOP, "licensing") == {"P02": ["MD_KEY"]}
-        assert check(SHOP, "funding") == {}
+        # The restaurant: black-listed and a serious penalty inside its publicity period, so
+        # graded D (key supervision in every scenario).
+        assert check(RESTAURANT, "procurement") == {"P03": ["CF_SERIOUS", "MD_BLACK"],
+                                                    "G02": ["grade:D"]}  # fmt: skip
+        assert check(RESTAURANT, "honours") == {"P07": ["CF_SERIOUS", "MD_BLACK"],
+                                                "G02": ["grade:D"]}  # fmt: skip
+        # The shop: red-listed, but on the key-attention list too, which withholds incentives;
+        # its penalties grade it D: no simplified procedures, key supervision.
+        assert check(SHOP, "licensing") == {"P02": ["MD_KEY"], "G01": ["grade:D"],
+                                            "G02": ["grade:D"]}  # fmt: skip
+        assert check(SHOP, "funding") == {"G02": ["grade:D"], "G03": ["MD_KEY"]}
         for scenario in ("licensing", "procurement", "tendering", "funding", "honours"):
             assert set(check(RESTAURANT, scenario)) <= listed
 
