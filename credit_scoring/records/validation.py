@@ -45,6 +45,11 @@ class CheckedFile:
     rows_read: int
 
 
+# The largest amount a record may carry, in yuan (a trillion): beyond it a value is a typo or
+# a unit error, and a float would lose its cents.
+MAX_AMOUNT = 1e12
+
+
 def check_file(raw: RawFile, table: Table, *, today: dt.date, strict: bool = False) -> CheckedFile:
     """Validate ``raw`` against ``table``; rows with a rejecting issue are left out of ``data``."""
     mapping, unknown = _map_headers(raw, table)
@@ -230,13 +235,14 @@ def _parse_number(column: Column, uniques: list[str], factor: float, today: dt.d
     for i in np.flatnonzero(np.isnan(numbers)):
         if uniques[i]:
             numbers[i] = _to_float(uniques[i], percent=column.kind is Kind.PROBABILITY)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
+        numbers = numbers * factor  # e.g. 10,000 yuan to yuan; checked after, so 1e305 fails
         if column.kind is Kind.AMOUNT:
-            ok, code = numbers >= 0, "INVALID_AMOUNT"
+            ok, code = (numbers >= 0) & (numbers <= MAX_AMOUNT), "INVALID_AMOUNT"
         else:
             ok, code = (numbers > 0) & (numbers <= 1), "INVALID_PROBABILITY"
     ok &= np.isfinite(numbers)
-    values = np.where(ok, np.round(numbers * factor, 6), np.nan)
+    values = np.where(ok, np.round(numbers, 6), np.nan)
     has_text = np.fromiter((bool(u) for u in uniques), bool, len(uniques))
     errors: list[str | None] = [code if bad else None for bad in has_text & ~ok]
     return values, errors

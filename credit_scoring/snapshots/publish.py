@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 POINTER = "CURRENT"
+UNFINISHED_AFTER_SECONDS = 3600  # a staging folder this old belongs to no running publication
 FORMAT_VERSION = 1
 
 
@@ -135,7 +137,8 @@ def prune_snapshots(root: Path, *, keep: int) -> list[str]:
     The current snapshot is always kept, whatever its age (it counts towards ``keep``). A
     service that has loaded an older snapshot holds its tables in memory, so deleting the
     files under it changes nothing it serves. Staging directories of publications that never
-    finished are left alone: one may belong to a publication still running.
+    finished (a publish killed half-way) are deleted once older than an hour; a younger one may
+    belong to a publication still running.
     """
     if keep < 1:
         raise InvalidInput(
@@ -152,6 +155,10 @@ def prune_snapshots(root: Path, *, keep: int) -> list[str]:
         if manifest.snapshot_id not in kept:
             shutil.rmtree(Path(root) / manifest.snapshot_id)
             deleted.append(manifest.snapshot_id)
+    for staging in Path(root).glob(".tmp-*") if Path(root).is_dir() else ():
+        if time.time() - staging.stat().st_mtime > UNFINISHED_AFTER_SECONDS:
+            shutil.rmtree(staging)
+            deleted.append(staging.name)
     return deleted
 
 

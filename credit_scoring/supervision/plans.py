@@ -30,6 +30,8 @@ from credit_scoring.supervision.draw import Allocation, Draw, allocate, draw_sam
 from credit_scoring.supervision.frame import Frame, Scope, build_frame
 from credit_scoring.supervision.plan import Plan
 
+FIRST_REGISTRATION = dt.date(1949, 10, 1)  # no subject of the store was registered before
+
 __all__ = ["Plan", "VerificationResult", "create_plan", "verify_plan"]
 
 _POOL_COLUMNS = ["inspector_id", "department", "region", "conflicts", "active"]
@@ -53,6 +55,15 @@ class VerificationResult:
         return not self.problems
 
 
+def _check_as_of(store: Store, as_of: dt.date) -> None:
+    """A plan is drawn on a day the store can speak for: from its first registration to today."""
+    row = store.con.execute("SELECT min(registered_date) FROM subjects").fetchone()
+    first = row[0] if row and row[0] is not None else FIRST_REGISTRATION
+    if not first <= as_of <= dt.date.today():
+        raise InvalidInput(f"as_of {as_of} lies outside the store's records ({first} to today)",
+                           field="as_of")  # fmt: skip
+
+
 def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: float | None) -> int:
     """The number of inspections: given, a share of the eligible, or the policy's default."""
     n = len(frame.eligible)
@@ -61,7 +72,11 @@ def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: floa
     if rate is not None:
         if not 0 < rate <= 1:
             raise InvalidInput(f"rate must lie in (0, 1]; got {rate}", field="rate")
-        return int(np.floor(rate * n + 0.5))
+        drawn = int(np.floor(rate * n + 0.5))
+        if drawn == 0 and n > 0:
+            raise InvalidInput(f"a rate of {rate:g} of the {n:,} eligible subjects draws no "
+                               "inspection; a plan needs at least one", field="rate")  # fmt: skip
+        return drawn
     if budget is not None:
         return budget
     counts = frame.eligible["stratum"].value_counts()
@@ -147,6 +162,7 @@ def create_plan(
     """
     if seed < 0:
         raise InvalidInput(f"seed must be at least 0; got {seed}", field="seed")
+    _check_as_of(store, as_of)
     policy = policy or load_sampling_policy()
     if design is not None:
         policy = policy.with_design(design)

@@ -17,6 +17,8 @@ def _requests(samples):
         ("post", "/v1/plans", "regulator", {**REQUEST, "department": "无此部门"}, 422,
          "department"),
         ("post", "/v1/plans", "regulator", {**REQUEST, "as_of": "2026-02-30"}, 422, None),
+        ("post", "/v1/plans", "regulator", {**REQUEST, "as_of": "0001-01-01"}, 422, "as_of"),
+        ("post", "/v1/plans", "regulator", {**REQUEST, "rate": 1e-300}, 422, "rate"),
         ("get", "/v1/plans/P00000000-000000000000", "regulator", None, 404, None),
         ("post", "/v1/objections", None, {**objection, "record_id": "NO-SUCH"}, 404, None),
         ("post", "/v1/objections", None, {**objection, "record_table": "subjects"}, 422, None),

@@ -333,3 +333,17 @@ def test_an_inclusion_probability_written_as_a_percentage_is_read(store, tmp_pat
     ingest_file(store, "inspections", write(rows, tmp_path / "inspections.csv"))
     [(probability,)] = store.con.execute("SELECT inclusion_prob FROM inspections").fetchall()
     assert probability == pytest.approx(0.05089)
+
+
+def test_an_amount_beyond_range_after_conversion_is_rejected(store, tmp_path, tiny, write):
+    # CF_NR_FK is in 10,000 yuan: 1e305 of them overflowed to inf and was stored as such.
+    write(tiny["subjects"], tmp_path / "subjects.csv")
+    ingest_file(store, "subjects", tmp_path / "subjects.csv")
+    penalty = tiny["penalties"][0]
+    rows = [{"CF_XDR_SHXYM": penalty["uscc"], "CF_WSH": f"罚{k}", "CF_WFXW": "占道经营",
+             "CF_CFLB": "罚款", "CF_JDRQ": "2025-03-03", "severity": "general",
+             "record_id": f"CF{k}", "CF_NR_FK": amount}
+            for k, amount in enumerate(["1e305", "2e8", "0.05"])]  # fmt: skip
+    result = ingest_file(store, "penalties", write(rows, tmp_path / "penalties.csv"))
+    assert (result.accepted, result.rejected) == (1, 2)
+    assert store.con.execute("SELECT fine_amount FROM penalties").fetchall() == [(500.0,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import time
 
@@ -54,11 +55,14 @@ def test_pruning_keeps_the_newest_and_the_current_one(published, tmp_path):
     oldest, second, third, newest = published[1]
     (root / "CURRENT").write_text(oldest + "\n")  # rolled back to the first
     (root / ".tmp-unfinished").mkdir()  # a publication that may still be running
+    (root / ".tmp-killed").mkdir()  # one killed two hours ago: it never finishes
+    two_hours_ago = time.time() - 7200
+    os.utime(root / ".tmp-killed", (two_hours_ago, two_hours_ago))
     (root / "notes").mkdir()  # not a snapshot
 
     deleted = prune_snapshots(root, keep=2)
 
-    assert sorted(deleted) == sorted([second, third])
+    assert sorted(deleted) == sorted([second, third, ".tmp-killed"])
     assert [m.snapshot_id for m in published_snapshots(root)] == [newest, oldest]
     assert current_snapshot_id(root) == oldest
     kept = read_manifest(root / oldest).tables["grades"]
