@@ -68,7 +68,10 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CreditScoringError)
     async def library_error(request: Request, error: CreditScoringError) -> JSONResponse:
-        message = error.args[0] if error.args else type(error).__name__
+        # Some errors tell the operator where and why (a path, a process) but a caller only what.
+        message = getattr(error, "public_detail", None) or (
+            error.args[0] if error.args else type(error).__name__
+        )
         wait = getattr(error, "retry_after", None)  # a limit says when to come back
         field = getattr(error, "field", None)  # an invalid input names what was wrong
         extra = {"field": field} if field else {}

@@ -126,9 +126,17 @@ class AlreadyDecided(Conflict):
 class StoreNotFound(Unavailable):
     """No records store at the path given (a read needs one; ingesting creates it)."""
 
+    public_detail = "the records store is not available; retry later"
+
 
 class StoreBusy(Unavailable):
-    """Another process holds the records store's write lock (DuckDB: one writer per file)."""
+    """Another process holds the records store's write lock (DuckDB: one writer per file).
+
+    Its message names the file and the other process for the operator; a caller of the service
+    gets :attr:`public_detail` only.
+    """
+
+    public_detail = "the records store is busy with a batch job; retry in a few seconds"
 
 
 class SnapshotNotFound(Unavailable):

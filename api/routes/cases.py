@@ -15,7 +15,6 @@ from api.auth import EVERYONE, Caller, Role, RoleRoute, allow
 from api.convert import case_out, case_reviewer, grade_public, served_grade
 from api.deps import (
     CallerDep,
-    ReadingWorkspaceDep,
     ServedDep,
     ServicesDep,
     TodayDep,
@@ -71,12 +70,13 @@ def file(
 
 @objections.get("", **LISTING)
 def list_all_objections(
-    caller: CallerDep, services: ServicesDep, space: ReadingWorkspaceDep, today: TodayDep,
+    caller: CallerDep, services: ServicesDep, today: TodayDep,
     status: Literal["pending", "upheld", "rejected"] | None = None,
     uscc: Annotated[Uscc | None, Query()] = None, overdue: bool = False,
 ) -> list[ObjectionReviewer | ObjectionPublic]:  # fmt: skip
     """Objections, filtered by status, subject or overdue (pending past the 5-day deadline)."""
-    found = list_objections(space, status=status, uscc=uscc, overdue_on=today if overdue else None)
+    found = list_objections(services.engine, status=status, uscc=uscc,
+                            overdue_on=today if overdue else None)  # fmt: skip
     return _listed(found, caller, services, "objections_read", uscc)
 
 
@@ -111,12 +111,12 @@ def apply(
 
 @repairs.get("", **LISTING)
 def list_all_repairs(
-    caller: CallerDep, services: ServicesDep, space: ReadingWorkspaceDep,
+    caller: CallerDep, services: ServicesDep,
     status: Literal["pending", "ineligible", "approved", "refused"] | None = None,
     uscc: Annotated[Uscc | None, Query()] = None,
 ) -> list[RepairReviewer | RepairPublic]:  # fmt: skip
     """Repair applications, filtered by status or subject."""
-    return _listed(list_repairs(space, status=status, uscc=uscc), caller, services,
+    return _listed(list_repairs(services.engine, status=status, uscc=uscc), caller, services,
                    "repairs_read", uscc)  # fmt: skip
 
 

@@ -93,15 +93,13 @@ def objection_decide(
 def objection_list(
     status: Annotated[str | None, typer.Option(help="pending, upheld or rejected.")] = None,
     overdue: Annotated[bool, typer.Option(help="Only pending ones past their deadline.")] = False,
-    db: Db = None, workflow_db: WorkflowDb = None, as_json: Json = False,
+    workflow_db: WorkflowDb = None, as_json: Json = False,
 ) -> None:  # fmt: skip
-    """List objections, or the overdue ones."""
-    from credit_scoring.workflows import list_objections
+    """List objections, or the overdue ones (from the workflow database alone)."""
+    from credit_scoring.workflows import connect, list_objections
 
-    config = cli.settings(db_path=db, workflow_db_url=workflow_db)
-    with cli.workspace(config, grade=False) as space:
-        found = list_objections(space, status=status,
-                                overdue_on=dt.date.today() if overdue else None)  # fmt: skip
+    engine = connect(cli.settings(workflow_db_url=workflow_db).workflow_db_url)
+    found = list_objections(engine, status=status, overdue_on=dt.date.today() if overdue else None)
     _show(found, as_json, "Objections")
 
 
@@ -142,11 +140,11 @@ def repair_decide(
 @cli.fails_cleanly
 def repair_list(
     status: Annotated[str | None, typer.Option(help="pending, ineligible, approved…")] = None,
-    db: Db = None, workflow_db: WorkflowDb = None, as_json: Json = False,
+    workflow_db: WorkflowDb = None, as_json: Json = False,
 ) -> None:  # fmt: skip
-    """List repair applications."""
-    from credit_scoring.workflows import list_repairs
+    """List repair applications (from the workflow database alone)."""
+    from credit_scoring.workflows import connect, list_repairs
 
-    with cli.workspace(cli.settings(db_path=db, workflow_db_url=workflow_db), grade=False) as space:
-        found = list_repairs(space, status=status)
+    found = list_repairs(connect(cli.settings(workflow_db_url=workflow_db).workflow_db_url),
+                         status=status)  # fmt: skip
     _show(found, as_json, "Repair applications")

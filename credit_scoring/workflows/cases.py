@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from credit_scoring.errors import AlreadyDecided, WorkflowItemNotFound
@@ -81,11 +81,11 @@ def decide_case(
 
 
 def list_cases(
-    space: Workspace, kind: type[Case], *, status: str | None = None, uscc: str | None = None,
+    engine: Engine, kind: type[Case], *, status: str | None = None, uscc: str | None = None,
     overdue_on: dt.date | None = None,
 ) -> list[Case]:  # fmt: skip
     """Cases of ``kind``, oldest first; ``overdue_on`` keeps the pending ones past their
-    decision deadline on that day."""
+    decision deadline on that day. Only the workflow database is read, never the store."""
     query = select(kind).order_by(kind.id)
     if status:
         query = query.where(kind.status == status)
@@ -93,7 +93,7 @@ def list_cases(
         query = query.where(kind.uscc == uscc)
     if overdue_on:
         query = query.where(kind.status == "pending", kind.decide_due < overdue_on)
-    with Session(space.engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         return list(session.scalars(query))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Engine
+
 from credit_scoring.grading import GradeInForce
 from credit_scoring.workflows.cases import decide_case, file_case, list_cases
 from credit_scoring.workflows.database import Objection
@@ -55,8 +57,8 @@ def decide_objection(
 
 
 def list_objections(
-    space: Workspace, *, status: str | None = None, overdue_on: dt.date | None = None,
+    engine: Engine, *, status: str | None = None, overdue_on: dt.date | None = None,
     uscc: str | None = None,
 ) -> list[Objection]:  # fmt: skip
     """Objections, filtered; ``overdue_on`` keeps the pending ones past their decision deadline."""
-    return list_cases(space, Objection, status=status, uscc=uscc, overdue_on=overdue_on)
+    return list_cases(engine, Objection, status=status, uscc=uscc, overdue_on=overdue_on)

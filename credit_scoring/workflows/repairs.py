@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import Engine
 
 from credit_scoring.grading import GradeInForce
 from credit_scoring.policies import load_publicity_policy
@@ -104,7 +105,7 @@ def decide_repair(
 
 
 def list_repairs(
-    space: Workspace, *, status: str | None = None, uscc: str | None = None
+    engine: Engine, *, status: str | None = None, uscc: str | None = None
 ) -> list[RepairApplication]:
     """Repair applications, filtered by status or subject, oldest first."""
-    return list_cases(space, RepairApplication, status=status, uscc=uscc)
+    return list_cases(engine, RepairApplication, status=status, uscc=uscc)

@@ -44,3 +44,28 @@ def test_every_bad_request_is_a_4xx_problem_without_internals(service, samples):
         assert "Traceback" not in response.text and "credit_scoring/" not in response.text
         if field:
             assert problem["field"] == field
+
+
+def test_a_busy_store_is_a_503_that_tells_nothing_about_the_machine(service, samples):
+    import subprocess
+    import sys
+
+    store = service.settings.db_path
+    holder = subprocess.Popen(  # another process writing: DuckDB allows one writer per file
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(30)", str(store)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        uscc, _ = samples.penalised
+        busy = service.get(f"/v1/subjects/{uscc}/records", "reviewer")
+        assert busy.status_code == 503 and busy.headers["retry-after"]
+        detail = busy.json()["detail"]
+        assert "busy" in detail
+        assert str(store) not in busy.text and "PID" not in busy.text and "python" not in busy.text
+        # Objections live in the workflow database: listing them needs no store.
+        assert service.get("/v1/objections", "reviewer").status_code == 200
+    finally:
+        holder.kill()
+        holder.wait()

@@ -65,7 +65,7 @@ def test_an_objection_gets_its_deadlines_in_working_days(space):
         dt.date(2026, 10, 10),
         dt.date(2026, 10, 15),
     )
-    assert [o.id for o in list_objections(space, overdue_on=dt.date(2026, 10, 19))] == [
+    assert [o.id for o in list_objections(space.engine, overdue_on=dt.date(2026, 10, 19))] == [
         objection.id
     ]
     events = space.store.con.execute(
