@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.auth import API_KEY_SCHEME
 from api.errors import install_handlers
+from api.middleware import Edges
 from api.routes import ROUTERS
 from api.services import Services
 from credit_scoring.settings import Settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # include_router did before 0.16x (only app.dependency_overrides would not reach them).
         app.router.routes.extend(router.routes)
     app.openapi = lambda: _openapi_with_roles(app)  # type: ignore[method-assign]
+    app.add_middleware(Edges)
     return app
 
 

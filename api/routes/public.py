@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.auth import EVERYONE, RoleRoute, allow
 from api.deps import ServedDep, ServicesDep, TodayDep
+from api.errors import ServiceNotReady
 from api.files import FILE_RESPONSES, file_response
 from api.schemas.common import Uscc
 from api.schemas.public import ListPublic
@@ -47,15 +48,17 @@ async def merchant(
 async def merchant_qr(
     uscc: UsccPath, request: Request, served: ServedDep, services: ServicesDep
 ) -> Response:
-    """A QR code of the merchant page's URL, for printing at the shop door."""
+    """A QR code of the merchant page's URL, for printing at the shop door.
+
+    The URL is the configured ``PUBLIC_BASE_URL``'s, never the one the request came in on: a
+    code printed for a door must not point wherever a request's Host header said.
+    """
     served.subject(uscc)  # no code for a subject the snapshot does not know
     base = services.settings.public_base_url
-    url = (
-        f"{base.rstrip('/')}/public/merchants/{uscc}"
-        if base
-        else str(request.url_for("merchant", uscc=uscc))
-    )
-    return Response(qr_png(url), media_type="image/png")
+    if not base:
+        raise ServiceNotReady("QR codes need the public address of this service: set "
+                              "CREDIT_SCORING_PUBLIC_BASE_URL")  # fmt: skip
+    return Response(qr_png(f"{base.rstrip('/')}/public/merchants/{uscc}"), media_type="image/png")
 
 
 @router.get(

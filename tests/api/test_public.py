@@ -143,13 +143,33 @@ def test_the_qr_code_decodes_to_the_page_url(shop):
     ]
 
 
-def test_without_a_public_base_url_the_qr_code_names_the_url_the_request_came_to(shop_city):
+def test_without_a_public_base_url_no_qr_code_is_made_whatever_the_host_header(shop_city):
+    # A code for a shop door must not point wherever a request's Host header says.
     client, _ = start_service(shop_city, f"sqlite:///{shop_city / 'qr.db'}",
                               public_base_url=None)  # fmt: skip
     with client:
-        png = client.get(f"/public/merchants/{SHOP}/qr.png").content
-    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert decoded[0].text == f"http://testserver/public/merchants/{SHOP}"
+        refused = client.get(f"/public/merchants/{SHOP}/qr.png", headers={"Host": "evil.example"})
+    assert refused.status_code == 503
+    assert "CREDIT_SCORING_PUBLIC_BASE_URL" in refused.json()["detail"]
+
+
+def test_public_pages_carry_security_headers_and_bodies_are_capped(shop):
+    page = shop.get(f"/public/merchants/{SHOP}")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    huge = shop.post("/v1/objections", content=b"{" + b" " * 2_000_000 + b"}",
+                     headers={"Content-Type": "application/json"})  # fmt: skip
+    assert huge.status_code == 413 and huge.json()["type"] == "/problems/body-too-large"
+
+    def chunks():  # a body sent without its length
+        for _ in range(30):
+            yield b" " * 100_000
+
+    streamed = shop.post("/v1/objections", content=chunks(),
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+    assert streamed.status_code == 413
 
 
 def test_the_grade_is_on_the_page_only_where_the_policy_publishes_it(
