@@ -23,7 +23,7 @@ from credit_scoring.policies import load_grading_policy
 from credit_scoring.records.codes import DOMAINS, LIST_TYPES, SUBJECT_TYPES
 from credit_scoring.snapshots.serving import Served, ServedGrade
 from credit_scoring.snapshots.standing import PUBLIC_LISTS, in_force
-from credit_scoring.supervision.exports import table_xlsx_bytes
+from credit_scoring.spreadsheets import csv_bytes, xlsx_bytes
 
 __all__ = [
     "ListEntry",
@@ -150,9 +150,9 @@ def _list_table(entries: list[ListEntry]) -> pd.DataFrame:
 
 def list_csv_bytes(entries: list[ListEntry]) -> bytes:
     """The list as CSV with Chinese headers, UTF-8 with a BOM (Excel opens it as it is)."""
-    return _list_table(entries).to_csv(index=False).encode("utf-8-sig")
+    return csv_bytes(_list_table(entries))
 
 
 def list_xlsx_bytes(entries: list[ListEntry], title: str) -> bytes:
     """The list as an XLSX sheet named ``title``, Chinese headers, header row frozen."""
-    return table_xlsx_bytes({title: _list_table(entries)})
+    return xlsx_bytes({title: _list_table(entries)})

@@ -98,6 +98,7 @@ def report_disclosure(
     from credit_scoring.cli import _render
     from credit_scoring.records.disclosure import disclosure_report
     from credit_scoring.records.store import Store
+    from credit_scoring.spreadsheets import csv_bytes
 
     with Store(cli.settings(db_path=db).db_path) as store:
         report = disclosure_report(
@@ -106,8 +107,8 @@ def report_disclosure(
         )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     exceptions = out.with_name(out.stem + "-exceptions.csv")
-    report.summary.to_csv(out, index=False, encoding="utf-8-sig")
-    report.exceptions.to_csv(exceptions, index=False, encoding="utf-8-sig")
+    out.write_bytes(csv_bytes(report.summary))
+    exceptions.write_bytes(csv_bytes(report.exceptions))
     if as_json:
         cli.print_json({"summary": report.summary.to_dict("records"), "summary_file": out,
                     "exceptions": len(report.exceptions), "exceptions_file": exceptions,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from credit_scoring.features.catalog import Catalog
+from credit_scoring.spreadsheets import csv_bytes
 
 __all__ = ["share_with_records", "write_table"]
 
@@ -24,7 +25,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     """Parquet, or CSV (UTF-8 with BOM, for Excel) when the name ends in ``.csv``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        path.write_bytes(csv_bytes(frame))
     else:
         frame.to_parquet(path, index=False)
     return path

@@ -42,6 +42,7 @@ from credit_scoring.records.reading import RawFile, read_file
 from credit_scoring.records.reasons import Issue, describe
 from credit_scoring.records.store import Store, quote
 from credit_scoring.records.validation import check_file
+from credit_scoring.spreadsheets import neutralised
 
 __all__ = ["INGEST_ORDER", "IngestResult", "Progress", "ingest_directory", "ingest_file"]
 
@@ -352,7 +353,8 @@ def _write_rejects(
         for i in sorted(issues, key=lambda issue: issue.row):
             raw = json.dumps(raw_rows.get(i.row, {}), ensure_ascii=False)
             writer.writerow(
-                [
+                neutralised(cell)
+                for cell in [
                     result.file,
                     i.row,
                     i.column,

@@ -13,13 +13,12 @@ checked against the published commitment.
 
 from __future__ import annotations
 
-import io
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from credit_scoring.policies import GRADE_LABELS
+from credit_scoring.spreadsheets import csv_bytes, xlsx_bytes
 from credit_scoring.supervision.plan import Plan
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "percent",
     "plan_csv_bytes",
     "plan_xlsx_bytes",
-    "table_xlsx_bytes",
     "write_plan",
 ]
 
@@ -87,30 +85,7 @@ def plan_csv_bytes(plan: Plan) -> bytes:
     >>> plan_csv_bytes(plan)[:3] == b"\\xef\\xbb\\xbf"  # doctest: +SKIP
     True
     """
-    return _readable(plan).to_csv(index=False).encode("utf-8-sig")
-
-
-def _sheet_name(name: str, taken: set[str]) -> str:
-    """Excel allows 31 characters and none of ``[]:*?/\\`` in a sheet name, each name once."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
-    candidate, k = base, 2
-    while candidate in taken:
-        suffix = f"~{k}"
-        candidate, k = base[: 31 - len(suffix)] + suffix, k + 1
-    taken.add(candidate)
-    return candidate
-
-
-def table_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per entry (names made valid), header row frozen."""
-    buffer = io.BytesIO()
-    taken: set[str] = set()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            sheet = _sheet_name(name, taken)
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-            writer.sheets[sheet].freeze_panes = "A2"
-    return buffer.getvalue()
+    return csv_bytes(_readable(plan))
 
 
 def plan_xlsx_bytes(plan: Plan) -> bytes:
@@ -128,7 +103,7 @@ def plan_xlsx_bytes(plan: Plan) -> bytes:
     sheets = {"计划说明": about}
     for name, rows in table.groupby(table[department].fillna(_NO_DEPARTMENT), sort=True):
         sheets[str(name)] = rows
-    return table_xlsx_bytes(sheets)
+    return xlsx_bytes(sheets)
 
 
 def write_plan(plan: Plan, path: Path) -> Path:

@@ -20,7 +20,8 @@ import pandas as pd
 from credit_scoring.grading import Grader
 from credit_scoring.policies.sampling import GRADES, SamplingPolicy, load_sampling_policy
 from credit_scoring.records.store import Store
-from credit_scoring.supervision.exports import percent, table_xlsx_bytes
+from credit_scoring.spreadsheets import csv_bytes, xlsx_bytes
+from credit_scoring.supervision.exports import percent
 from credit_scoring.supervision.frame import (
     Scope,
     inspection_history,
@@ -136,7 +137,7 @@ def frequency_table_zh(table: pd.DataFrame) -> pd.DataFrame:
 
 def frequencies_csv_bytes(table: pd.DataFrame) -> bytes:
     """The list as CSV, UTF-8 with a BOM, Chinese headers."""
-    return frequency_table_zh(table).to_csv(index=False).encode("utf-8-sig")
+    return csv_bytes(frequency_table_zh(table))
 
 
 def frequencies_xlsx_bytes(table: pd.DataFrame) -> bytes:
@@ -146,4 +147,4 @@ def frequencies_xlsx_bytes(table: pd.DataFrame) -> bytes:
     sheets = {"全部": readable}
     for name, rows in readable.groupby(readable[department].fillna("未归属部门"), sort=True):
         sheets[str(name)] = rows
-    return table_xlsx_bytes(sheets)
+    return xlsx_bytes(sheets)
