@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     key_cache_seconds: float = 2.0  # how soon a revoked key stops working
     # Objections and repair applications one address may file in an hour without a key (0: any).
     public_filings_per_hour: int = Field(default=20, ge=0)
+    # Proxies whose X-Forwarded-For the service believes (comma-separated addresses); unset: none,
+    # so a caller cannot pick the address the public filing limit counts by.
+    forwarded_allow_ips: str | None = None
     verify_snapshots: bool = True  # check each table's SHA-256 against the manifest on load
     today: dt.date | None = None  # pin the service's date (demos, tests); default the real date
 

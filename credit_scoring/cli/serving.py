@@ -101,12 +101,17 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Run the HTTP API (settings from CREDIT_SCORING_* environment variables)."""
+    """Run the HTTP API (settings from CREDIT_SCORING_* environment variables).
+
+    Forwarded client addresses are believed only from CREDIT_SCORING_FORWARDED_ALLOW_IPS.
+    """
     import uvicorn
 
+    proxies = cli.settings().forwarded_allow_ips
     # One app per worker process, built by the factory from the environment.
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")  # fmt: skip
+                log_level="info", proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or "")  # fmt: skip
 
 
 @keys_app.command("create")

@@ -13,6 +13,7 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from credit_scoring.errors import Conflict
 from credit_scoring.grading import GradeInForce
 from credit_scoring.workflows.cases import decide_case, file_case, list_cases
 from credit_scoring.workflows.database import Objection
@@ -32,6 +33,16 @@ def file_objection(
     """File an objection to one of the subject's records and flag the record."""
     today = today or dt.date.today()
     space.record(uscc, table, record_id)
+    same = list_cases(space.engine, Objection, status="pending", uscc=uscc)
+    for pending in same:
+        if (pending.record_table, pending.record_id, pending.reason, pending.filed_by) == (
+            table,
+            record_id,
+            reason,
+            filed_by,
+        ):
+            raise Conflict(f"objection {pending.id} to this record, with the same reason, is "
+                           f"pending; its decision is due {pending.decide_due}")  # fmt: skip
     objection = Objection(
         uscc=uscc, record_table=table, record_id=record_id, reason=reason, filed_by=filed_by,
         filed_on=today, flag_due=space.add_working_days(today, FLAG_WITHIN),

@@ -73,3 +73,16 @@ def test_report_disclosure_writes_csvs(tmp_path, city_dir):
     assert {row["table"] for row in summary["summary"]} == {"licences", "penalties"}
     assert out.read_text(encoding="utf-8-sig").startswith("authority,")
     assert (tmp_path / "reports" / "disclosure-exceptions.csv").exists()
+
+
+def test_serve_believes_forwarded_addresses_only_from_configured_proxies(monkeypatch):
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.delenv("CREDIT_SCORING_FORWARDED_ALLOW_IPS", raising=False)
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert seen["proxy_headers"] is False and seen["forwarded_allow_ips"] == ""
+    monkeypatch.setenv("CREDIT_SCORING_FORWARDED_ALLOW_IPS", "10.0.0.5")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert seen["proxy_headers"] is True and seen["forwarded_allow_ips"] == "10.0.0.5"

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy
 
-from credit_scoring.errors import AlreadyDecided
+from credit_scoring.errors import AlreadyDecided, Conflict
 from credit_scoring.grading import Grader
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
@@ -163,3 +163,14 @@ def test_a_workflow_database_from_before_gets_the_new_columns_and_keeps_its_rows
     with engine.connect() as connection:
         row = connection.execute(sqlalchemy.text("SELECT grade_before FROM objections")).one()
     assert row == ("D",)
+
+
+def test_an_identical_pending_objection_is_refused_naming_the_first(space):
+    uscc, reason, _ = next(_penalised(space))
+    filing = {"uscc": uscc, "table": "penalties", "record_id": reason.record_ids[0],
+              "reason": "不是本店", "filed_by": "agent", "today": DAY}  # fmt: skip
+    first = file_objection(space, **filing)
+    with pytest.raises(Conflict, match=f"objection {first.id}"):
+        file_objection(space, **filing)
+    other = file_objection(space, **{**filing, "reason": "金额有误"})  # another reason is heard
+    assert other.id != first.id
