@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from api.auth import API_KEY_SCHEME
 from api.errors import install_handlers
@@ -47,7 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await poller
             services.close()
 
-    app = FastAPI(title="credit-scoring", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # The documentation pages load their scripts from the package, not a CDN: credit offices
+    # run this on intranets.
+    app = FastAPIOffline(title="credit-scoring", version="1", description=DESCRIPTION,
+                         lifespan=lifespan)  # fmt: skip
     install_handlers(app)
     for router in ROUTERS:
         # Not include_router: FastAPI 0.16x dispatches into an included router through include

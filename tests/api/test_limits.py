@@ -23,7 +23,11 @@ def test_a_public_address_is_refused_beyond_its_hourly_filings(city, samples, tm
             "reason": "处罚决定已撤销", "filed_by": "王某"}  # fmt: skip
     client, _ = start_service(tmp_path, url, public_filings_per_hour=2)
     with client:
-        assert [client.post("/v1/objections", json=body).status_code for _ in range(2)] == [201] * 2
+        filed = [
+            client.post("/v1/objections", json={**body, "reason": f"{body['reason']} {k}"})
+            for k in range(2)
+        ]  # two different objections; an identical one is refused
+        assert [response.status_code for response in filed] == [201] * 2
         refused = client.post("/v1/repairs", json={
             "uscc": uscc, "record_table": "penalties", "record_id": record_id,
             "applicant": "王某", "fine_paid": True, "behaviour_corrected": True,
@@ -32,7 +36,8 @@ def test_a_public_address_is_refused_beyond_its_hourly_filings(city, samples, tm
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.json()["type"] == "/problems/too-many-filings"
         assert 0 < int(refused.headers["Retry-After"]) <= 3600
-        with_key = client.post("/v1/objections", json=body, headers={"X-API-Key": agent})
+        with_key = client.post("/v1/objections", json={**body, "reason": "又一条理由"},
+                               headers={"X-API-Key": agent})  # fmt: skip
         assert with_key.status_code == 201
         listed = client.get("/v1/objections", headers={"X-API-Key": _reviewer(url)})
         assert len(listed.json()) == 3  # the refused filing left nothing behind

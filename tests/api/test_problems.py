@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 BAD = [
@@ -53,3 +55,15 @@ def test_an_unknown_route_is_a_problem_too(service):
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["instance"] == "/v1/nothing-here"
+
+
+def test_the_documentation_pages_load_nothing_from_outside(service):
+    # Offices run the service on intranets: /docs and /redoc must not need a CDN.
+    for page in ("/docs", "/redoc"):
+        html = service.get(page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith("/") for s in sources), (page, sources)
+        for source in sources:
+            if not source.endswith("openapi.json"):
+                assert service.get(source).status_code == 200, source
+    assert "cdn" not in service.get("/docs").text.lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from api.auth import Role
@@ -38,13 +40,16 @@ ENDPOINTS = [
 ]
 
 
+_FILINGS = itertools.count(1)  # each filing its own reason: an identical pending one is refused
+
+
 def _body(kind, samples):
     uscc, penalty = samples.penalised
     complained, complaint = samples.complained
     return {
         None: None,
         "objection": {"uscc": uscc, "record_table": "penalties", "record_id": penalty,
-                      "reason": "记录有误", "filed_by": "甲便利店"},
+                      "reason": f"记录有误（第{next(_FILINGS)}次）", "filed_by": "甲便利店"},
         "uphold": {"upheld": False, "note": "事实清楚"},
         "repair": {"uscc": complained, "record_table": "complaints", "record_id": complaint,
                    "applicant": "乙餐馆", "behaviour_corrected": True, "commitment_signed": True},
