@@ -60,14 +60,19 @@ def ingest(
 ) -> None:
     """Validate FILE against TABLE's contract and store what passes, atomically."""
     from credit_scoring.cli import _render
+    from credit_scoring.records.contract import table as contract_table
     from credit_scoring.records.ingestion import ingest_file
+    from credit_scoring.records.reading import read_file
     from credit_scoring.records.store import Store
 
     config = cli.settings(db_path=db)
+    day = cli.optional_date(today, "--today")
+    contract_table(table)  # an unknown table is refused before anything is read
+    raw = read_file(file)  # read before the store is opened: a refused file holds no lock
     with Store(config.db_path) as store, _render.file_progress(cli.console, not as_json) as on_file:
         result = ingest_file(
-            store, table, file, strict=strict, today=cli.optional_date(today, "--today"),
-            rejects_dir=rejects_dir, progress=on_file(table, file),
+            store, table, file, strict=strict, today=day, rejects_dir=rejects_dir,
+            progress=on_file(table, file), raw=raw,
         )  # fmt: skip
     if as_json:
         cli.print_json(result.as_dict())

@@ -81,6 +81,7 @@ def ingest_file(
     today: dt.date | None = None,
     rejects_dir: Path | None = None,
     progress: Progress | None = None,
+    raw: RawFile | None = None,
 ) -> IngestResult:
     """Validate ``path`` against table ``table_name`` and write what passes, atomically.
 
@@ -91,13 +92,15 @@ def ingest_file(
     today : the ingest date; event dates after it are rejected. Defaults to today.
     rejects_dir : where the rejects CSV goes; defaults to ``rejects/`` beside the store.
     progress : called with (stage, fraction done) as the file is read, checked and written.
+    raw : the file already read (:func:`read_file`), so that a caller can read it before it
+        opens the store for writing: a file refused as unreadable never holds the store's lock.
     """
     started = time.perf_counter()
     table = contract_table(table_name)
     path = Path(path)
     report = progress or (lambda stage, fraction: None)
     report(f"reading {path.name}", 0.0)
-    raw = read_file(path)
+    raw = raw if raw is not None else read_file(path)
     report(f"checking {raw.data.num_rows:,} rows", 0.2)
     checked = check_file(raw, table, today=today or dt.date.today(), strict=strict)
     run_id = _run_id(table, path)

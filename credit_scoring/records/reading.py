@@ -17,7 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,22 @@ import pyarrow.parquet as pq
 
 from credit_scoring.errors import FileRejected
 
-__all__ = ["RawFile", "UnreadableRow", "read_file"]
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROW_BYTES",
+    "MAX_SHEET_ROWS",
+    "RawFile",
+    "UnreadableRow",
+    "read_file",
+]
+
+# Limits that keep a hostile or broken file from hanging a run (issue 19); each is refused at once
+# with its reason. A real export has a few dozen columns and rows of a few hundred bytes.
+MAX_FILE_BYTES = 2 * 2**30  # 2 GiB: a province's yearly penalties fit many times over
+MAX_COLUMNS = 1_000  # a header wider than this is refused (a million empty columns took 57 s)
+MAX_ROW_BYTES = 1 * 2**20  # a CSV line longer than 1 MiB is rejected alone; the others are kept
+MAX_SHEET_ROWS = 1_048_576  # an XLSX sheet's rows (Excel's own limit), counted as they are read
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,10 @@ def read_file(path: Path) -> RawFile:
     path = Path(path)
     if not path.is_file():
         raise FileRejected(path, "file not found", "文件不存在")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(path, f"{size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
+                           f"文件大小{size:,}字节，超过上限{MAX_FILE_BYTES:,}字节")  # fmt: skip
     with path.open("rb") as handle:
         magic = handle.read(4)
     if magic == b"PAR1":
@@ -74,6 +93,10 @@ def read_file(path: Path) -> RawFile:
 
 
 # --- CSV -----------------------------------------------------------------------------------------
+
+# Python's csv module refuses fields over 128 KiB with an error; a row up to the limit above
+# must be split (to report its fields), not end in a traceback.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW_BYTES))
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
@@ -90,15 +113,23 @@ def _read_csv(path: Path) -> RawFile:
 
 
 def _parse_content(path: Path, content: bytes) -> RawFile:
+    _check_header(path, content)
+    content, oversized_map, oversized = _without_oversized_rows(content)
+    row_map = oversized_map
     parsed = _parse_utf8(content)  # the common case, checked by the parser itself
     if parsed is None:
-        encoding, content, row_map, unreadable = _decode(path, content)
+        encoding, content, decoded_map, unreadable = _decode(path, content)
+        if oversized_map is not None:  # rows of the decoded text, numbered as in the file
+            unreadable = [replace(u, row=int(oversized_map[u.row])) for u in unreadable]
+        if decoded_map is not None:
+            row_map = decoded_map if oversized_map is None else oversized_map[decoded_map]
         parsed = _parse_utf8(content)
         if parsed is None:
             raise FileRejected(path, "not valid UTF-8 after decoding", "解码后仍不是有效的UTF-8")
     else:
         encoding = "utf-8-sig" if content.startswith(_BOMS[0][0]) else "utf-8"
-        row_map, unreadable = None, []
+        unreadable = []
+    unreadable += oversized
     columns, data, malformed = parsed
     numbers = np.arange(2, data.num_rows + len(malformed) + 2)
     if malformed:
@@ -117,6 +148,49 @@ def _parse_content(path: Path, content: bytes) -> RawFile:
     ]
     rows = sorted(unreadable, key=_by_row)
     return RawFile(path, "csv", encoding, data, numbers, "", rows)
+
+
+def _check_header(path: Path, content: bytes) -> None:
+    """Refuse at once a file whose first line is too long or too wide to be a header."""
+    end = content.find(b"\n")
+    line = content[: end if end >= 0 else len(content)]
+    if len(line) > MAX_ROW_BYTES:
+        raise FileRejected(path, f"the header line has {len(line):,} bytes, more than "
+                           f"{MAX_ROW_BYTES:,}", f"表头行{len(line):,}字节，超过上限")  # fmt: skip
+    columns = line.count(b",") + 1
+    if columns > MAX_COLUMNS:
+        raise FileRejected(path, f"{columns:,} columns, more than the {MAX_COLUMNS:,} allowed",
+                           f"共{columns:,}列，超过上限{MAX_COLUMNS:,}列")  # fmt: skip
+
+
+def _without_oversized_rows(
+    content: bytes,
+) -> tuple[bytes, np.ndarray | None, list[UnreadableRow]]:
+    """Take out the lines longer than :data:`MAX_ROW_BYTES` (one 50 MB field must not cost the
+    file its good rows): the rest, the map from their row numbers to the file's, and the rows
+    taken out as unreadable. A file without such lines comes back as it is, unmapped."""
+    if len(content) <= MAX_ROW_BYTES or not _has_long_line(content):
+        return content, None, []
+    lines = [line for line in content.split(b"\n") if line.strip()]
+    kept = [i for i, line in enumerate(lines) if len(line) <= MAX_ROW_BYTES or i == 0]
+    taken = [
+        UnreadableRow(i + 1, "MALFORMED_ROW", f"a line of {len(lines[i]):,} bytes, more than "
+                      f"{MAX_ROW_BYTES:,}", lines[i][:200].decode("utf-8", "replace") + " …")
+        for i in range(len(lines)) if i not in set(kept)
+    ]  # fmt: skip
+    row_map = np.concatenate([[0], np.asarray(kept) + 1])
+    return b"\n".join(lines[i] for i in kept) + b"\n", row_map, taken
+
+
+def _has_long_line(content: bytes) -> bool:
+    start = 0
+    while start < len(content):
+        end = content.find(b"\n", start)
+        end = len(content) if end < 0 else end
+        if end - start > MAX_ROW_BYTES:
+            return True
+        start = end + 1
+    return False
 
 
 def _parse_utf8(content: bytes) -> tuple[list[str], pa.Table, list[tuple[int, str]]] | None:
@@ -252,11 +326,26 @@ def _read_xlsx(path: Path) -> RawFile:
             path, f"not a readable XLSX file ({error})", "无法读取XLSX文件"
         ) from None
     sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = _unique_headers([_cell_text(v) or "" for v in next(rows, ())])
+    # The sheet's stated size is not trusted: one far cell (XFD1048576) would have every row
+    # read 16,384 cells wide. Columns stop at the header's last title, rows at the last read.
+    sheet.reset_dimensions()
+    titles = [_cell_text(v) for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]
+    while titles and not titles[-1]:
+        titles.pop()
+    if len(titles) > MAX_COLUMNS:
+        book.close()
+        n = len(titles)
+        raise FileRejected(path, f"{n:,} columns, more than the {MAX_COLUMNS:,} allowed",
+                           f"共{n:,}列，超过上限{MAX_COLUMNS:,}列")  # fmt: skip
+    header = _unique_headers(titles)
+    rows = sheet.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True)
     values: list[list[str]] = [[] for _ in header]
     numbers = []
     for number, row in enumerate(rows, start=2):
+        if number > MAX_SHEET_ROWS:
+            book.close()
+            raise FileRejected(path, f"more than {MAX_SHEET_ROWS:,} rows in the sheet",
+                               f"工作表超过{MAX_SHEET_ROWS:,}行")  # fmt: skip
         cells = [_cell_text(v) for v in row]
         if not any(cells):
             continue
