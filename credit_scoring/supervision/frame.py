@@ -132,10 +132,11 @@ def build_frame(
 ) -> Frame:
     """The eligible subjects of a plan as of ``as_of`` under ``policy``.
 
-    ``grades`` has ``uscc``, ``grade`` and ``pd`` (as :func:`credit_scoring.models.scoring.
-    grade_store` returns). A subject is left out, and counted under its reason, when it has no
-    grade, reached the annual cap, or was inspected within the minimum gap; a fresh
-    substantiated complaint overrides the gap (and the cap if the policy says so).
+    ``grades`` has ``uscc``, ``grade`` and ``pd`` (as
+    :meth:`credit_scoring.grading.Grader.grade_store` returns). A subject is left out, and
+    counted under its reason, when it has no grade, reached the annual cap, or was inspected
+    within the minimum gap; a fresh substantiated complaint overrides the gap (and the cap if
+    the policy says so).
     """
     subjects = subjects_in_scope(store, as_of, scope)
     subjects["department"] = supervising_departments(subjects, policy)
