@@ -43,7 +43,7 @@ from credit_scoring.features.engine import provenance_of_pairs
 from credit_scoring.features.online import feature_columns, feature_rows
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import apply_policy, grade_by_probability
+from credit_scoring.models.grading import grade_by_probability, opinion_grades
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.models.scoring import POINTS_PER_LOG_ODDS, grade_columns
 from credit_scoring.policies import GRADES, GradingPolicy, load_publicity_policy, load_rule_policy
@@ -181,15 +181,17 @@ def _may_be_positive(features: Columns, names: list[str], catalog: Catalog) -> n
     are adverse counts in the subject's favour only at zero, one whose records are favourable
     only above zero; a feature with neither direction (the kind of subject, its age) as scored.
     """
-    n_rows = row_count(features)
-    allowed = np.ones((n_rows, len(names)), dtype=bool)
-    known = {f.name for f in catalog}
-    for j, name in enumerate(names):
-        feature = catalog[name] if name in known else None
-        if feature is None or feature.direction == "none" or feature.dtype == "category":
-            continue
-        present = np.nan_to_num(np.asarray(features[name], dtype=float)) > 0
-        allowed[:, j] = ~present if feature.direction == "risk" else present
+    allowed = np.ones((row_count(features), len(names)), dtype=bool)
+    known = {f.name: f for f in catalog}
+    directed = [(j, known[n].direction) for j, n in enumerate(names) if n in known
+                and known[n].direction != "none" and known[n].dtype != "category"]  # fmt: skip
+    if not directed:
+        return allowed
+    # One matrix for every directed feature: per-feature numpy calls cost more than one subject.
+    values = np.column_stack([np.asarray(features[names[j]], dtype=float) for j, _ in directed])
+    present = np.nan_to_num(values) > 0
+    for k, (j, direction) in enumerate(directed):
+        allowed[:, j] = ~present[:, k] if direction == "risk" else present[:, k]
     return allowed
 
 
@@ -276,8 +278,7 @@ def _second_opinions(
         probability = np.asarray(grades[f"{name}_pd"], dtype=float)
         if not np.isnan(probability).all():  # scored only with a trained bundle
             score_grade = grade_by_probability(probability, policy)
-            opinion = apply_policy(features, score_grade, policy, evidence_rule=False)[0]
-            opinions[name] = opinion.to_numpy(dtype=object)
+            opinions[name] = opinion_grades(features, score_grade, policy)
     others = [n for n in opinions if n != policy.authoritative]
     rank = {g: i for i, g in enumerate(GRADES)}
     final = np.asarray([rank[g] for g in np.asarray(grades["grade"]).tolist()], dtype=int)

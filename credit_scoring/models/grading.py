@@ -18,7 +18,10 @@ from credit_scoring.errors import ConfigError
 from credit_scoring.models._checks import Columns, row_index
 from credit_scoring.policies import GRADES, GradingPolicy
 
-__all__ = ["apply_policy", "grade_by_probability"]
+__all__ = ["apply_policy", "grade_by_probability", "opinion_grades"]
+
+
+_RANK = {grade: i for i, grade in enumerate(GRADES)}
 
 
 def grade_by_probability(probability: np.ndarray, policy: GradingPolicy) -> np.ndarray:
@@ -43,17 +46,38 @@ def apply_policy(
     overrides alone: what law imposes on any scorer's opinion, without the minimum evidence
     the grade itself needs for A.
     """
+    grades, applied = _policy_grades(features, score_grade, policy, evidence_rule, True)
+    index = row_index(features)
+    return pd.Series(grades, index=index, name="grade"), pd.Series(applied, index=index,
+                                                                   name="overrides")  # fmt: skip
+
+
+def opinion_grades(
+    features: Columns, score_grade: pd.Series | np.ndarray, policy: GradingPolicy
+) -> np.ndarray:
+    """A scorer's second opinion: its grades under the policy's overrides (not the evidence
+    rule), as a plain array: what :func:`apply_policy` gives, without the codes or a frame."""
+    return _policy_grades(features, score_grade, policy, False, False)[0]
+
+
+def _policy_grades(
+    features: Columns, score_grade: pd.Series | np.ndarray, policy: GradingPolicy,
+    evidence_rule: bool, collect: bool,
+) -> tuple[np.ndarray, list[list[str]]]:  # fmt: skip
+    """The grades under the policy, and (``collect``) the codes that bound each row."""
     missing = [f for f in policy.features if f not in features]
     if missing:
         raise ConfigError(f"the grade policy needs feature(s) {missing}, absent from the table")
-    rank = pd.Index(GRADES).get_indexer(pd.Index(np.asarray(score_grade, dtype=object)))
+    # A dictionary, not a pandas Index: one subject is graded in microseconds, not a millisecond.
+    grades_in = np.asarray(score_grade, dtype=object).tolist()
+    rank = np.fromiter((_RANK.get(g, -1) for g in grades_in), dtype=np.int64, count=len(grades_in))
     applied: list[list[str]] = [[] for _ in range(len(rank))]
     evidence = np.zeros(len(rank), dtype=bool)
     for name in policy.evidence_for_a.features:
         evidence |= np.nan_to_num(np.asarray(features[name], dtype=float)) > 0
     no_evidence = (rank == 0) & ~evidence & evidence_rule
     rank = np.where(no_evidence, GRADES.index(policy.evidence_for_a.otherwise), rank)
-    for i in np.flatnonzero(no_evidence):
+    for i in np.flatnonzero(no_evidence) if collect else ():
         applied[i].append("EVIDENCE")
     for override in policy.overrides:
         met = override.met(features[override.feature])
@@ -65,8 +89,6 @@ def apply_policy(
             ceiling = GRADES.index(override.no_better_than or "D")
             changed = met & (rank < ceiling)
             rank = np.where(met, np.maximum(rank, ceiling), rank)
-        for i in np.flatnonzero(changed):
+        for i in np.flatnonzero(changed) if collect else ():
             applied[i].append(override.code)
-    index = row_index(features)
-    grades = pd.Series(np.asarray(GRADES)[rank], index=index, name="grade")
-    return grades, pd.Series(applied, index=index, name="overrides")
+    return np.asarray(GRADES, dtype=object)[rank], applied

@@ -16,7 +16,7 @@ import numpy as np
 from credit_scoring.errors import ConfigError
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import apply_policy, grade_by_probability
+from credit_scoring.models.grading import apply_policy, grade_by_probability, opinion_grades
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.policies import GradingPolicy
 
@@ -68,7 +68,7 @@ def grade_columns(
         score = probability_points(pd_)
         score_grade = grade_by_probability(pd_, policy)
     grades, overrides = apply_policy(features, score_grade, policy)
-    rules_opinion = apply_policy(features, rule_grades, policy, evidence_rule=False)[0]
+    rules_opinion = opinion_grades(features, rule_grades, policy)
     nan = np.full(n_rows, np.nan)
     return {
         "uscc": np.asarray(features["uscc"], dtype=object),
@@ -81,7 +81,7 @@ def grade_columns(
         "policy_version": np.full(n_rows, policy.version, dtype=object),
         "model_version": np.full(n_rows, model_version, dtype=object),
         "rules_points": points,
-        "rules_grade": rules_opinion.to_numpy(dtype=object),
+        "rules_grade": rules_opinion,
         "scorecard_pd": second["scorecard"] if second is not None else nan,
         "gbm_pd": second["gbm"] if second is not None else nan,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,17 +77,23 @@ class Threshold(Strict):
 
 def policy_path(name: str) -> Path:
     """``<policy_dir>/<name>``: the installed ``models/`` unless ``CREDIT_SCORING_POLICY_DIR``."""
-    from credit_scoring.settings import Settings
-
-    return Settings().policy_dir / name
+    return _folders(os.environ.get("CREDIT_SCORING_POLICY_DIR"), None)[0] / name
 
 
 def catalog_dir() -> Path:
     """The feature catalog folder: the installed ``features/`` unless
     ``CREDIT_SCORING_CATALOG_DIR``."""
+    return _folders(None, os.environ.get("CREDIT_SCORING_CATALOG_DIR"))[1]
+
+
+@functools.lru_cache(maxsize=16)
+def _folders(policy_dir: str | None, catalog: str | None) -> tuple[Path, Path]:
+    """The settings' policy and catalog folders, read once per value of their variables:
+    building :class:`Settings` costs milliseconds, and a policy is looked up per subject."""
     from credit_scoring.settings import Settings
 
-    return Settings().catalog_dir
+    settings = Settings()
+    return settings.policy_dir, settings.catalog_dir
 
 
 def file_sha256(path: Path) -> str:
