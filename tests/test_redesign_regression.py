@@ -22,8 +22,10 @@ import pytest
 from credit_scoring.demo import DEMO_END, run_demo
 from credit_scoring.grading import Grader
 from credit_scoring.policies import GRADES
+from credit_scoring.policies.sampling import load_sampling_policy
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots import build_snapshot
+from credit_scoring.supervision import create_plan
 from credit_scoring.supervision.commitment import commitment
 
 BEFORE = Path(__file__).parent / "data" / "demo_before_redesign"
@@ -111,25 +113,53 @@ def test_second_opinions_only_move_to_what_the_overrides_impose(demo_now):
     assert np.count_nonzero(flagged_before & ~flagged_now) > 0
 
 
-def test_the_plan_is_the_one_drawn_before_the_redesign(demo_now):
+def _random_only_plan(demo_now):
+    # Mandated inspections (issue 13) come on top of the random draw; without a domain that
+    # mandates a minimum, the draw is the one of before.
     result, _, _ = demo_now
-    _same(result.plan.items, _before("plan_items"))
-    _same(result.plan.frame, _before("plan_frame"))
+    policy = load_sampling_policy()
+    policy = policy.model_copy(update={"mandated_frequency": {}})
+    with Store(result.db, read_only=True) as store:
+        return create_plan(store, as_of=DEMO_END, seed=result.plan.seed, policy=policy,
+                           grader=Grader.load(store), save=False)  # fmt: skip
+
+
+def test_the_random_draw_is_the_one_drawn_before_the_redesign(demo_now):
+    # The plan now also carries the subject's address and domain, the date a mandated
+    # inspection is due and the inspectors' names (issue 13); the columns of before are equal.
+    plan = _random_only_plan(demo_now)
+    before_items, before_frame = _before("plan_items"), _before("plan_frame")
+    assert set(plan.items.columns) - set(before_items.columns) == {
+        "address", "domains", "due_by", "inspector_names"}  # fmt: skip
+    assert set(plan.frame.columns) - set(before_frame.columns) == {"domains", "due_by"}
+    _same(plan.items[before_items.columns], before_items)
+    _same(plan.frame[before_frame.columns], before_frame)
+    assert plan.frame["due_by"].isna().all()
 
 
 def test_the_plan_seals_the_same_inputs_but_for_the_sampling_policy_text(demo_now):
     # The commitment seals the sampling policy, whose minimum frequencies now belong to the
-    # domains that mandate them (issue 13). Sealed with the policy text of before, the plan's
-    # inputs give the commitment of before to the bit.
-    result, _, _ = demo_now
-    plan = result.plan
+    # domains that mandate them and which lists each domain's 抽查事项 (issue 13). Sealed with the
+    # policy text of before, the plan's inputs give the commitment of before to the bit.
+    plan = _random_only_plan(demo_now)
     parameters = json.loads(json.dumps(plan.parameters))
+    policy = {k: v for k, v in parameters["policy"].items() if k != "checklists"}
     before = {("minimum_frequency" if k == "mandated_frequency" else k):
               ({"A": 0.5, "B": 1.0, "C": 2.0, "D": 3.0} if k == "mandated_frequency" else v)
-              for k, v in parameters["policy"].items()}  # fmt: skip
+              for k, v in policy.items()}  # fmt: skip
     text = json.dumps(before, separators=(",", ":"), ensure_ascii=False)
     parameters |= {"policy": before, "policy_digest": hashlib.sha256(text.encode()).hexdigest()}
+    assert parameters["stratum_sizes"].pop("due") == 0
     frame = plan.frame
     sealed = commitment(plan.seed, parameters, frame["uscc"], frame["stratum"], frame["risk"])
     assert sealed == (BEFORE / "plan_commitment.txt").read_text("utf-8")
     assert plan.commitment != sealed
+
+
+def test_the_demo_plan_takes_the_due_subjects_on_top_of_the_random_draw(demo_now):
+    result, _, _ = demo_now
+    plan = result.plan
+    due = plan.items["stratum"] == "due"
+    assert due.sum() > 0 and (plan.items.loc[due, "inclusion_prob"] == 1).all()
+    assert plan.items.loc[due, "domains"].str.contains("catering|market").all()
+    assert len(plan.items) == plan.budget + due.sum()

@@ -48,20 +48,25 @@ class PlanSummary(BaseModel):
     budget: int
     policy_version: str
     inspections: int
+    mandated: int  # subjects due under a minimum frequency, taken on top of the random budget
     pending: int
 
 
 class PlanItem(BaseModel):
     uscc: str
     name: str | None
+    address: str | None
     grade: str
-    stratum: str
+    stratum: str  # "due" for a mandated inspection, else the grade stratum drawn from
+    domains: str | None  # supervision domains, ";"-separated
+    due_by: dt.date | None  # the date a minimum frequency requires the next inspection by
     department: str | None
     region_code: str | None
     inclusion_prob: float
     random_sample: bool
     exploration: bool
     inspectors: str | None  # ids, ";"-separated; empty while assignment is pending
+    inspector_names: str | None
     assignment: str
 
 

@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from credit_scoring.policies import GRADE_LABELS
+from credit_scoring.policies import STRATUM_LABELS
 from credit_scoring.supervision import Evaluation, Plan, VerificationResult
 
 __all__ = [
@@ -20,8 +20,6 @@ __all__ = [
     "print_plan",
     "print_verification",
 ]
-
-_STRATUM_LABELS = {**GRADE_LABELS, "complaint": "投诉属实"}
 
 
 def _table(title: str) -> Table:
@@ -45,7 +43,7 @@ def print_plan(console: Console, plan: Plan) -> None:
     for header in ("stratum", "", "eligible", "drawn", "of which explore", "mean π"):
         table.add_column(header, justify="left" if header in {"stratum", ""} else "right")
     frame, items = plan.frame, plan.items
-    for stratum, label in _STRATUM_LABELS.items():
+    for stratum, label in STRATUM_LABELS.items():
         members = frame["stratum"] == stratum
         drawn = items["stratum"] == stratum
         table.add_row(stratum, label, f"{int(members.sum()):,}", f"{int(drawn.sum()):,}",
@@ -55,8 +53,10 @@ def print_plan(console: Console, plan: Plan) -> None:
     excluded = ", ".join(f"{k} {v:,}" for k, v in plan.excluded.items()) or "none"
     lift = summary["expected_lift"]
     console.print(
-        f"{len(items):,} inspections from {len(frame):,} eligible subjects (left out: "
-        f"{excluded}); {summary['pending']:,} awaiting inspectors; expected lift over uniform "
+        f"{len(items):,} inspections from {len(frame):,} eligible subjects: "
+        f"{summary['mandated']:,} mandated (due by law in the plan's period) and "
+        f"{summary['budget']:,} drawn at random (left out: {excluded}); "
+        f"{summary['pending']:,} awaiting inspectors; expected lift over uniform "
         f"sampling by the model's risk: {'–' if lift is None else f'{lift:.2f}×'}"
     )
 

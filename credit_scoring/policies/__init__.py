@@ -32,7 +32,9 @@ from credit_scoring.policies.measures import MeasuresPolicy, load_measures
 from credit_scoring.policies.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.policies.rules import RulePolicy, load_rule_policy
 from credit_scoring.policies.sampling import (
+    PLAN_STRATA,
     STRATA,
+    STRATUM_LABELS,
     SamplingPolicy,
     load_sampling_policy,
     policy_digest,
@@ -41,7 +43,9 @@ from credit_scoring.policies.sampling import (
 __all__ = [
     "GRADES",
     "GRADE_LABELS",
+    "PLAN_STRATA",
     "STRATA",
+    "STRATUM_LABELS",
     "TIERS",
     "GradingPolicy",
     "MeasuresPolicy",

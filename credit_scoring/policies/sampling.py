@@ -13,12 +13,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from credit_scoring.errors import InvalidInput
-from credit_scoring.policies._base import GRADES, Strict, load_yaml_model, policy_path
+from credit_scoring.policies._base import GRADE_LABELS, GRADES, Strict, load_yaml_model, policy_path
 from credit_scoring.records import codes
 
 __all__ = [
+    "DUE",
     "GRADES",
+    "PLAN_STRATA",
     "STRATA",
+    "STRATUM_LABELS",
+    "ChecklistItem",
     "Department",
     "PlanScope",
     "SamplingPolicy",
@@ -28,6 +32,11 @@ __all__ = [
 
 # A subject with a fresh substantiated complaint is drawn in its own stratum, whatever its grade.
 STRATA = (*GRADES, "complaint")
+# A subject that falls due for a mandated inspection in a plan's period is taken with certainty,
+# before the random draw; its stratum comes first so the draw's random stream is unchanged.
+DUE = "due"
+PLAN_STRATA = (DUE, *STRATA)
+STRATUM_LABELS = {DUE: "法定频次到期", **GRADE_LABELS, "complaint": "投诉属实"}
 
 
 class Eligibility(Strict):
@@ -51,6 +60,14 @@ def _known_domains(domains: tuple[str, ...]) -> tuple[str, ...]:
 
 
 DomainCodes = Annotated[tuple[str, ...], AfterValidator(_known_domains)]
+
+
+class ChecklistItem(Strict):
+    """One 抽查事项 of a domain's 随机抽查事项清单: what is checked, by which law, and how."""
+
+    item: str = Field(min_length=1)
+    basis: str = Field(min_length=1)
+    method: str = Field(min_length=1)
 
 
 class Department(Strict):
@@ -81,6 +98,7 @@ class SamplingPolicy(Strict):
     mandated_frequency: dict[str, dict[Literal["A", "B", "C", "D"], float]] = Field(
         default_factory=dict
     )
+    checklists: dict[str, tuple[ChecklistItem, ...]] = Field(default_factory=dict)
     violation_results: tuple[str, ...] = Field(min_length=1)
     scope: PlanScope = PlanScope()
     departments: tuple[Department, ...] = ()
@@ -103,6 +121,7 @@ class SamplingPolicy(Strict):
             if set(frequency) != set(GRADES):
                 raise ValueError(f"mandated_frequency.{domain}: give a yearly frequency for each "
                                  "of A, B, C, D")  # fmt: skip
+        _known_domains(tuple(self.checklists))
         bad = [r for r in self.violation_results if r not in codes.INSPECTION_RESULTS.codes]
         if bad:
             raise ValueError(f"violation_results: unknown inspection result(s) {bad}")
@@ -112,6 +131,11 @@ class SamplingPolicy(Strict):
         if self.scope.department is not None and self.scope.department not in names:
             raise ValueError(f"scope.department: {self.scope.department!r} is not listed")
         return self
+
+    @property
+    def period_days(self) -> int:
+        """The days one plan covers: a year divided by the plans made in it (a quarter: 91)."""
+        return round(365 / self.plans_per_year)
 
     def with_design(self, design: Literal["stratified", "pps"]) -> SamplingPolicy:
         """The same policy under the other design (for comparing the two)."""

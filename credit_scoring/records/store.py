@@ -135,12 +135,38 @@ def _migrate_to_4(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE store_settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
 
 
+def _migrate_to_5(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 5: what a clerk needs on a plan (issue 13) — the subject's address and domains
+    (whose 抽查事项 apply), the date a mandated inspection is due, the inspectors' names.
+
+    Plans drawn before are filled in from the subjects and the plan's own inspector pool.
+    """
+    for column, kind in (("address", "VARCHAR"), ("domains", "VARCHAR"), ("due_by", "DATE"),
+                         ("inspector_names", "VARCHAR")):  # fmt: skip
+        con.execute(f"ALTER TABLE plan_items ADD COLUMN {column} {kind}")
+    con.execute(
+        """UPDATE plan_items SET address = s.address, domains = array_to_string(s.domains, ';')
+           FROM subjects AS s WHERE s.uscc = plan_items.uscc"""
+    )
+    con.execute(
+        """UPDATE plan_items SET inspector_names = named.names
+           FROM (SELECT i.plan_id, i.uscc,
+                        string_agg(p.name, ';' ORDER BY k.position) AS names
+                 FROM plan_items AS i,
+                      unnest(string_split(i.inspectors, ';')) WITH ORDINALITY AS k(id, position)
+                 JOIN plan_inspectors AS p ON p.plan_id = i.plan_id AND p.inspector_id = k.id
+                 GROUP BY i.plan_id, i.uscc) AS named
+           WHERE named.plan_id = plan_items.plan_id AND named.uscc = plan_items.uscc"""
+    )
+
+
 # _MIGRATIONS[i] takes a store from version i to version i + 1. Append, never edit.
 _MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_1,
     _migrate_to_2,
     _migrate_to_3,
     _migrate_to_4,
+    _migrate_to_5,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

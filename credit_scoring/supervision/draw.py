@@ -2,8 +2,10 @@
 
 The design, in the order the draw runs:
 
-1. **Allocation.** The exploration share ``m = round(share * n)`` of the budget ``n`` is set
-   aside; the rest ``n - m`` goes to the strata in proportion to ``relative_rate * N_g``, a
+0. **Mandated.** Every subject of the stratum ``due`` (its mandated inspection falls due in the
+   plan's period) is taken with certainty, ``s_i = 1``, on top of the random draw's budget.
+1. **Allocation.** The exploration share ``m = round(share * n)`` of the random budget ``n`` is
+   set aside; the rest goes to the strata in proportion to ``relative_rate * N_g``, a
    stratum never getting more than its ``N_g`` subjects (the excess goes to the others), and
    rounded by largest remainder so the sizes add up exactly.
 2. **Graded draw.** Inside each stratum, a fixed number ``n_g`` of distinct subjects, with
@@ -29,17 +31,19 @@ The design, in the order the draw runs:
 Reproducible bit for bit: the frame comes in canonical order (by USCC), strata are visited in
 the fixed order of :data:`STRATA`, and the only random numbers used are uniform doubles from a
 seeded PCG64 (``Generator.random``, whose stream NumPy keeps stable), permutations being the
-stable argsort of those doubles.
+stable argsort of those doubles. The ``due`` stratum, visited first, draws no random number,
+so a plan without due subjects is the draw of before that stratum existed, to the bit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from credit_scoring.errors import InfeasiblePlan
-from credit_scoring.policies.sampling import STRATA, SamplingPolicy
+from credit_scoring.policies.sampling import DUE, PLAN_STRATA, STRATA, SamplingPolicy
 
 __all__ = [
     "Allocation",
@@ -62,6 +66,13 @@ class Allocation:
     exploration: int
     eligible: dict[str, int]
 
+    @classmethod
+    def of_plan(cls, parameters: dict[str, Any], strata: np.ndarray) -> Allocation:
+        """The allocation a stored plan committed to (``due`` is absent from older plans)."""
+        sizes = parameters["stratum_sizes"]
+        return cls({s: int(sizes.get(s, 0)) for s in PLAN_STRATA}, int(parameters["exploration"]),
+                   _counts(strata))  # fmt: skip
+
     @property
     def graded(self) -> int:
         return sum(self.stratum_sizes.values())
@@ -82,29 +93,35 @@ class Draw:
     inclusion_prob: np.ndarray  # s_i + exploration_prob: exact probability of being picked
 
 
+def _counts(strata: np.ndarray) -> dict[str, int]:
+    return {s: int(np.count_nonzero(strata == s)) for s in PLAN_STRATA}
+
+
 def allocate(strata: np.ndarray, budget: int, policy: SamplingPolicy) -> Allocation:
-    """Split ``budget`` inspections between the exploration draw and the strata.
+    """Take every due subject, then split ``budget`` random inspections between the exploration
+    draw and the strata.
 
     Examples
     --------
     >>> import numpy as np
     >>> from credit_scoring.policies.sampling import load_sampling_policy
-    >>> strata = np.array(["A"] * 50 + ["B"] * 40 + ["D"] * 10)
+    >>> strata = np.array(["due"] * 3 + ["A"] * 50 + ["B"] * 40 + ["D"] * 10)
     >>> allocate(strata, 20, load_sampling_policy()).stratum_sizes
-    {'A': 1, 'B': 5, 'C': 0, 'D': 10, 'complaint': 0}
+    {'due': 3, 'A': 1, 'B': 5, 'C': 0, 'D': 10, 'complaint': 0}
     """
-    counts = {s: int(np.count_nonzero(strata == s)) for s in STRATA}
-    n = len(strata)
-    if budget < 0 or budget > n:
-        raise InfeasiblePlan(f"the budget of {budget} inspections must lie in [0, {n}], "
-                             f"the number of eligible subjects")  # fmt: skip
+    counts = _counts(strata)
+    drawable = len(strata) - counts[DUE]
+    if budget < 0 or budget > drawable:
+        raise InfeasiblePlan(f"the budget of {budget} random inspections must lie in "
+                             f"[0, {drawable}], the number of eligible subjects not already "
+                             "due for a mandated inspection")  # fmt: skip
     exploration = int(np.floor(policy.exploration_share * budget + 0.5))
     weights = {s: policy.relative_rates[s] * counts[s] for s in STRATA}
     quotas = _capped_quotas(budget - exploration, weights, counts)
     if quotas is None:  # every stratum with a positive rate is full: explore the rest
         quotas = {s: float(counts[s]) if weights[s] > 0 else 0.0 for s in STRATA}
-    sizes = _largest_remainder(quotas, counts)
-    exploration = budget - sum(sizes.values())
+    sizes = {DUE: counts[DUE], **_largest_remainder(quotas, counts)}
+    exploration = budget - sum(sizes.values()) + counts[DUE]
     return Allocation(sizes, exploration, counts)
 
 
@@ -151,7 +168,7 @@ def stratum_probabilities(
         members = strata == stratum
         if size == 0:
             continue
-        if design == "stratified":
+        if stratum == DUE or design == "stratified":  # due: size is the stratum's, s_i = 1
             s[members] = size / allocation.eligible[stratum]
         else:
             s[members] = _pps_probabilities(risk[members], size)
@@ -198,6 +215,7 @@ def draw_sample(
     n = len(strata)
     s = stratum_probabilities(strata, risk, allocation, design)
     selected = np.zeros(n, dtype=bool)
+    selected[strata == DUE] = True  # certain: no random number is drawn for them
     for stratum in STRATA:
         members = np.flatnonzero(strata == stratum)
         order = members[np.argsort(rng.random(len(members)), kind="stable")]

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.errors import InvalidInput, PlanNotFound
-from credit_scoring.policies.sampling import GRADES, STRATA
+from credit_scoring.policies.sampling import GRADES
 from credit_scoring.records.store import Store
 from credit_scoring.supervision import storage
 from credit_scoring.supervision.draw import Allocation, inclusion_probabilities
@@ -73,11 +73,7 @@ def policy_probabilities(frame: pd.DataFrame, parameters: dict[str, Any]) -> dic
     ``pps`` is left out when the frame has no model risk.
     """
     strata, risk = frame["stratum"].to_numpy(), frame["risk"].to_numpy(float)
-    allocation = Allocation(
-        {s: int(parameters["stratum_sizes"][s]) for s in STRATA},
-        int(parameters["exploration"]),
-        {s: int((strata == s).sum()) for s in STRATA},
-    )
+    allocation = Allocation.of_plan(parameters, strata)
     n = allocation.total
     out = {"uniform": np.full(len(frame), n / len(frame) if len(frame) else 0.0),
            "plan": frame["inclusion_prob"].to_numpy(float)}  # fmt: skip

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from credit_scoring.policies.sampling import GRADES, SamplingPolicy
+from credit_scoring.policies.sampling import DUE, GRADES, SamplingPolicy
 from credit_scoring.records.store import Store
+from credit_scoring.supervision.mandated import due_dates, mandated_minimum
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -31,7 +32,7 @@ __all__ = [
 
 FRAME_COLUMNS = [
     "uscc", "stratum", "grade", "risk", "department", "region_code", "inspections_365d",
-    "last_inspection", "last_inspectors", "fresh_complaint",
+    "last_inspection", "last_inspectors", "fresh_complaint", "domains", "due_by",
 ]  # fmt: skip
 
 
@@ -80,7 +81,8 @@ def subjects_in_scope(store: Store, as_of: dt.date, scope: Scope) -> pd.DataFram
     if scope.domains:
         conditions.append("list_has_any(?, domains)")
         params.append(list(scope.domains))
-    query = f"""SELECT uscc, region_code, domains[1] AS primary_domain, domains FROM subjects
+    query = f"""SELECT uscc, region_code, domains[1] AS primary_domain, domains, registered_date
+                FROM subjects
                 WHERE {" AND ".join(conditions)}"""
     return store.con.execute(query, params).df()
 
@@ -136,7 +138,9 @@ def build_frame(
     :meth:`credit_scoring.grading.Grader.grade_store` returns). A subject is left out, and
     counted under its reason, when it has no grade, reached the annual cap, or was inspected
     within the minimum gap; a fresh substantiated complaint overrides the gap (and the cap if
-    the policy says so).
+    the policy says so). A subject whose mandated inspection falls due by the end of the plan's
+    period (``due_by`` at most ``as_of + period_days``) is in the stratum ``due``, taken with
+    certainty: the rule that mandates it overrides the cap and the gap.
     """
     subjects = subjects_in_scope(store, as_of, scope)
     subjects["department"] = supervising_departments(subjects, policy)
@@ -152,6 +156,11 @@ def build_frame(
         _fresh_complaints(store, as_of, policy.eligibility.complaint_window_days)
     )
     frame["stratum"] = np.where(frame["fresh_complaint"], "complaint", frame["grade"])
+    _, minimum = mandated_minimum(frame["domains"], frame["grade"], policy)
+    due_by = due_dates(frame["last_inspection"], frame["registered_date"], minimum, as_of)
+    frame["due_by"] = due_by.dt.date
+    period_end = pd.Timestamp(as_of + dt.timedelta(days=policy.period_days))
+    frame.loc[(due_by <= period_end).to_numpy(), "stratum"] = DUE
     reasons = _exclusions(frame, policy, as_of)
     excluded = reasons.value_counts().to_dict()
     eligible = frame[reasons.isna()].sort_values("uscc", kind="stable").reset_index(drop=True)
@@ -164,10 +173,12 @@ def _exclusions(frame: pd.DataFrame, policy: SamplingPolicy, as_of: dt.date) -> 
     last = pd.to_datetime(frame["last_inspection"])
     days_since = (pd.Timestamp(as_of) - last).dt.days
     complaint = frame["fresh_complaint"].to_numpy()
+    due = (frame["stratum"] == DUE).to_numpy()
     capped = frame["inspections_365d"].to_numpy() >= rules.annual_cap
     if rules.complaint_bypasses_cap:
         capped &= ~complaint
-    too_recent = (days_since < rules.min_gap_days).fillna(False).to_numpy() & ~complaint
+    capped &= ~due
+    too_recent = (days_since < rules.min_gap_days).fillna(False).to_numpy() & ~complaint & ~due
     no_grade = ~frame["grade"].isin(GRADES).to_numpy()
     reason = np.select(
         [no_grade, capped, too_recent], ["no_grade", "annual_cap", "min_gap"], default=""

@@ -3,11 +3,13 @@ yearly rate the sampling policy gives it, the minimum frequency its grade calls 
 domain's rules mandate one, when it was last inspected and whether it is overdue.
 
 A minimum frequency belongs to the domains whose rules mandate it (``mandated_frequency`` in
-``models/sampling.yaml``: food safety in catering and markets). There, overdue means no
-inspection within ``365 / minimum_frequency`` days before the date (for A's once in two years,
-730 days), or never inspected. Elsewhere the random-sampling rates (a few percent a year) decide
-and no subject is overdue: holding every domain to the food-safety minimum made 80–94% of a city
-"overdue" (issue 13).
+``models/sampling.yaml``: food safety in catering and markets). There, a subject is due
+``365 / minimum_frequency`` days after its last inspection (for A's once in two years, 730
+days; never inspected: after its registration) and overdue once that day has passed. Each plan
+takes the subjects falling due in its period first, and the list names the latest plan that
+did. Elsewhere the random-sampling rates (a few percent a year) decide and no subject is
+overdue: holding every domain to the food-safety minimum made 80–94% of a city "overdue"
+(issue 13).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.grading import Grader
-from credit_scoring.policies.sampling import GRADES, SamplingPolicy, load_sampling_policy
+from credit_scoring.policies.sampling import DUE, GRADES, SamplingPolicy, load_sampling_policy
 from credit_scoring.records.store import Store
 from credit_scoring.spreadsheets import csv_bytes, xlsx_bytes
 from credit_scoring.supervision.exports import percent
@@ -28,6 +30,7 @@ from credit_scoring.supervision.frame import (
     subjects_in_scope,
     supervising_departments,
 )
+from credit_scoring.supervision.mandated import due_dates, mandated_minimum
 
 __all__ = [
     "FREQUENCY_HEADERS",
@@ -52,6 +55,7 @@ FREQUENCY_HEADERS = {
     "last_inspection": "最近检查日期",
     "due_by": "应检查日期",
     "overdue": "是否逾期",
+    "planned_in": "法定检查所列计划",
 }
 
 
@@ -71,9 +75,10 @@ def inspection_frequencies(
     the grade's ratio, at most 1),
     ``mandated_by`` (the subject's domains whose rules mandate a minimum frequency, e.g. food
     safety in catering) and ``minimum_frequency`` (inspections a year; empty elsewhere),
-    ``inspections_365d``, ``last_inspection``, ``due_by`` (last inspection plus ``365 /
-    minimum_frequency`` days; the date itself when never inspected; empty without a minimum) and
-    ``overdue`` (never, without a minimum: the 双随机 rates decide).
+    ``inspections_365d``, ``last_inspection``, ``due_by`` (last inspection, else registration,
+    plus ``365 / minimum_frequency`` days; empty without a minimum), ``overdue`` (past its due
+    day; never without a minimum: the 双随机 rates decide) and ``planned_in``, the latest plan up
+    to ``as_of`` that took the subject as a mandated inspection.
 
     Examples
     --------
@@ -100,30 +105,27 @@ def inspection_frequencies(
     table["policy_yearly_rate"] = table["grade"].map(
         {g: min(1.0, policy.ordinary_rate * rates[g]) for g in GRADES}
     )
-    table["mandated_by"], table["minimum_frequency"] = _mandated(table, policy)
+    table["mandated_by"], minimum = mandated_minimum(table["domains"], table["grade"], policy)
+    table["minimum_frequency"] = minimum
     table["inspections_365d"] = table["inspections_365d"].fillna(0).astype(np.int64)
+    due = due_dates(table["last_inspection"], table["registered_date"], minimum, as_of)
     last = pd.to_datetime(table["last_inspection"])
-    interval = pd.to_timedelta(np.round(365 / table["minimum_frequency"]), unit="D")
-    due = (last + interval).fillna(pd.Timestamp(as_of))
-    table["due_by"] = due.dt.date
+    table["due_by"] = due.dt.date.where(due.notna(), None)
     table["last_inspection"] = last.dt.date
-    table["overdue"] = (due <= pd.Timestamp(as_of)) & table["minimum_frequency"].notna()
-    table.loc[table["minimum_frequency"].isna(), "due_by"] = None
+    table["overdue"] = due < pd.Timestamp(as_of)
+    table = table.merge(_mandated_plans(store, as_of), on="uscc", how="left")
     ordered = table.sort_values(["department", "region_code", "uscc"], na_position="last")
     return ordered[list(FREQUENCY_HEADERS)].reset_index(drop=True)
 
 
-def _mandated(table: pd.DataFrame, policy: SamplingPolicy) -> tuple[list[str | None], np.ndarray]:
-    """Per subject, the domains whose rules mandate a minimum frequency, and the highest such
-    minimum for its grade (NaN where none applies: no minimum, so never overdue)."""
-    mandated = policy.mandated_frequency
-    domains, minimum = [], np.full(len(table), np.nan)
-    for i, (own, grade) in enumerate(zip(table["domains"], table["grade"], strict=True)):
-        binding = [d for d in (own if own is not None else ()) if d in mandated]
-        domains.append(";".join(binding) or None)
-        if binding and isinstance(grade, str):
-            minimum[i] = max(mandated[d][grade] for d in binding)  # type: ignore[index]
-    return domains, minimum
+def _mandated_plans(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """Per subject, the latest plan dated up to ``as_of`` that took it as a mandated inspection."""
+    return store.con.execute(
+        """SELECT i.uscc, arg_max(p.plan_id, (p.as_of, p.plan_id)) AS planned_in
+           FROM plan_items AS i JOIN plans AS p USING (plan_id)
+           WHERE i.stratum = ? AND p.as_of <= ? GROUP BY i.uscc""",
+        [DUE, as_of],
+    ).df()
 
 
 def frequency_table_zh(table: pd.DataFrame) -> pd.DataFrame:

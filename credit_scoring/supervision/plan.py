@@ -9,15 +9,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.policies import STRATA
+from credit_scoring.policies import PLAN_STRATA
+from credit_scoring.policies.sampling import DUE
 
-__all__ = ["Plan", "PlanHeader"]
+__all__ = ["ITEM_COLUMNS", "Plan", "PlanHeader"]
+
+ITEM_COLUMNS = [
+    "uscc", "name", "address", "grade", "stratum", "domains", "due_by", "department",
+    "region_code", "inclusion_prob", "random_sample", "exploration", "inspectors",
+    "inspector_names", "assignment",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class PlanHeader:
     """What identifies a plan and what it committed to: its id, date, seed, commitment (SHA-256),
-    design, budget, the sampling policy's version and the grades' model version."""
+    design, budget (the random draw's size; mandated inspections come on top), the sampling
+    policy's version and the grades' model version."""
 
     plan_id: str
     as_of: dt.date
@@ -33,10 +41,11 @@ class PlanHeader:
 class Plan(PlanHeader):
     """A drawn plan as stored: its identity, what it committed to, its items and its frame.
 
-    ``items`` has one row per inspection (``uscc``, ``name``, ``grade``, ``stratum``,
+    ``items`` has one row per inspection (``uscc``, ``name``, ``address``, ``grade``,
+    ``stratum`` — ``due`` for a mandated inspection —, ``domains`` (``;``-joined), ``due_by``,
     ``department``, ``region_code``, ``inclusion_prob``, ``random_sample``, ``exploration``,
-    ``inspectors``, ``assignment``); ``frame`` every eligible subject with the grade and risk
-    the plan used and its probabilities.
+    ``inspectors``, ``inspector_names``, ``assignment``); ``frame`` every eligible subject with
+    the grade and risk the plan used and its probabilities.
     """
 
     parameters: dict[str, Any]
@@ -68,8 +77,10 @@ class Plan(PlanHeader):
             "commitment": self.commitment, "design": self.design, "budget": self.budget,
             "policy_version": self.policy_version, "grades_version": self.grades_version,
             "eligible": len(self.frame), "excluded": self.excluded,
-            "inspections": len(items), "exploration": int(items["exploration"].sum()),
-            "by_stratum": items["stratum"].value_counts().reindex(STRATA, fill_value=0).to_dict(),
+            "inspections": len(items), "mandated": int((items["stratum"] == DUE).sum()),
+            "exploration": int(items["exploration"].sum()),
+            "by_stratum": items["stratum"].value_counts().reindex(PLAN_STRATA, fill_value=0)
+            .to_dict(),
             "pending": int((items["assignment"] == "pending").sum()),
             "expected_lift": None if np.isnan(lift) else round(lift, 3),
         }  # fmt: skip

@@ -17,14 +17,15 @@ import pandas as pd
 from credit_scoring.errors import InfeasiblePlan, InvalidInput
 from credit_scoring.grading import Grader
 from credit_scoring.policies.sampling import (
-    STRATA,
+    DUE,
+    InspectorRules,
     SamplingPolicy,
     load_sampling_policy,
     policy_digest,
 )
 from credit_scoring.records.store import Store
 from credit_scoring.supervision import storage
-from credit_scoring.supervision.assignment import assign_inspectors, unstaffable
+from credit_scoring.supervision.assignment import Assignment, assign_inspectors, unstaffable
 from credit_scoring.supervision.commitment import commitment, table_digest
 from credit_scoring.supervision.draw import Allocation, Draw, allocate, draw_sample
 from credit_scoring.supervision.frame import Frame, Scope, build_frame
@@ -65,8 +66,9 @@ def _check_as_of(store: Store, as_of: dt.date) -> None:
 
 
 def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: float | None) -> int:
-    """The number of inspections: given, a share of the eligible, or the policy's default."""
-    n = len(frame.eligible)
+    """The random draw's size: given, a share of the eligible subjects not due for a mandated
+    inspection, or the policy's default."""
+    n = int((frame.eligible["stratum"] != DUE).sum())
     if budget is not None and rate is not None:
         raise InvalidInput("give a budget or a rate, not both", field="rate")
     if rate is not None:
@@ -79,7 +81,7 @@ def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: floa
         return drawn
     if budget is not None:
         return budget
-    counts = frame.eligible["stratum"].value_counts()
+    counts = frame.eligible["stratum"].value_counts().drop(DUE, errors="ignore")
     rates = policy.relative_rates
     yearly = sum(
         min(1.0, policy.ordinary_rate * rates[str(s)]) * float(count) for s, count in counts.items()
@@ -129,7 +131,9 @@ def create_plan(
     seed : int
         The plan's random seed (at least 0); revealed with the plan so anyone can rerun it.
     budget, rate : int or float, optional
-        Inspections to draw, or the share of eligible subjects; neither: the policy's rates.
+        Random inspections to draw, or their share of the eligible subjects; neither: the
+        policy's rates. Every subject falling due for a mandated inspection in the plan's
+        period is taken first, with certainty, on top of them.
     department, regions, domains : optional
         The plan's scope (default: the policy's ``scope``); a department must be listed in the
         sampling policy, domains are domain codes.
@@ -174,8 +178,10 @@ def create_plan(
                   tuple(domains) or default.domains)  # fmt: skip
     frame = build_frame(store, grades, policy, as_of=as_of, scope=scope)
     pool = storage.inspector_pool(store, frame.eligible["department"].dropna().unique().tolist())
+    # A random inspection nobody may staff is not drawn; a mandated one stays, awaiting staff.
     short = unstaffable(frame.eligible, pool, policy.inspectors)
-    frame = frame.without(short, "no_free_inspectors")
+    frame = frame.without(short & (frame.eligible["stratum"] != DUE).to_numpy(),
+                          "no_free_inspectors")  # fmt: skip
     n = _budget(frame, policy, budget, rate)
     eligible = frame.eligible
     strata, risk = eligible["stratum"].to_numpy(), eligible["risk"].to_numpy(float)
@@ -219,21 +225,41 @@ def _items(
     pool: pd.DataFrame,
 ) -> pd.DataFrame:  # fmt: skip
     picked = eligible[drawn.selected].reset_index(drop=True)
-    assignment = assign_inspectors(picked, pool, policy.inspectors, seed)
+    assignment = _assign(picked, pool, policy.inspectors, seed)
     explored = drawn.explored[drawn.selected]
-    # Uniform inside its stratum: every stratified pick, and the exploration picks of pps.
+    # Uniform inside its stratum: every stratified pick, and the exploration picks of pps; a
+    # mandated inspection is no random sample.
     uniform = np.ones(len(picked), bool) if policy.design == "stratified" else explored
+    uniform &= (picked["stratum"] != DUE).to_numpy()
+    subjects = storage.subject_details(store, picked["uscc"])
+    names = dict(zip(pool["inspector_id"], pool["name"], strict=True))
     return pd.DataFrame(
         {
-            "uscc": picked["uscc"], "name": storage.subject_names(store, picked["uscc"]),
+            "uscc": picked["uscc"], "name": subjects["name"], "address": subjects["address"],
             "grade": picked["grade"], "stratum": picked["stratum"],
+            "domains": [";".join(own) for own in picked["domains"]], "due_by": picked["due_by"],
             "department": picked["department"], "region_code": picked["region_code"],
             "inclusion_prob": drawn.inclusion_prob[drawn.selected],
             "random_sample": uniform, "exploration": explored,
             "inspectors": [";".join(ids) if ids else None for ids in assignment.inspectors],
+            "inspector_names": [";".join(names[i] for i in ids) if ids else None
+                                for ids in assignment.inspectors],
             "assignment": assignment.status,
         }
     )  # fmt: skip
+
+
+def _assign(
+    picked: pd.DataFrame, pool: pd.DataFrame, rules: InspectorRules, seed: int
+) -> Assignment:
+    """Inspectors for the picked subjects; a mandated inspection that the department cannot
+    staff under the recusal rules waits (``pending``) for the department to add inspectors."""
+    short = unstaffable(picked, pool, rules)
+    staffed = assign_inspectors(picked[~short].reset_index(drop=True), pool, rules, seed)
+    inspectors: list[tuple[str, ...] | None] = [None] * len(picked)
+    for row, ids in zip(np.flatnonzero(~short), staffed.inspectors, strict=True):
+        inspectors[row] = ids
+    return Assignment(inspectors)
 
 
 def verify_plan(store: Store, plan_id: str) -> VerificationResult:
@@ -247,12 +273,8 @@ def verify_plan(store: Store, plan_id: str) -> VerificationResult:
     recomputed = commitment(plan.seed, plan.parameters, frame["uscc"], frame["stratum"],
                             frame["risk"])  # fmt: skip
     policy = SamplingPolicy.model_validate(plan.parameters["policy"])
-    allocation = Allocation(
-        {s: int(plan.parameters["stratum_sizes"][s]) for s in STRATA},
-        int(plan.parameters["exploration"]),
-        {s: int((frame["stratum"] == s).sum()) for s in STRATA},
-    )
     strata, risk = frame["stratum"].to_numpy(), frame["risk"].to_numpy(float)
+    allocation = Allocation.of_plan(plan.parameters, strata)
     drawn = draw_sample(strata, risk, allocation, policy.design, plan.seed)
     problems = []
     if recomputed != plan.commitment:
@@ -269,7 +291,7 @@ def verify_plan(store: Store, plan_id: str) -> VerificationResult:
         problems.append("rerunning the draw with the seed gives a different list")
     picked = frame[drawn.selected].reset_index(drop=True)
     try:
-        rerun = assign_inspectors(picked, pool, policy.inspectors, plan.seed).inspectors
+        rerun = _assign(picked, pool, policy.inspectors, plan.seed).inspectors
     except InfeasiblePlan as error:
         rerun, problems = [], [*problems, f"the assignment cannot be rerun: {error}"]
     stored = [

@@ -14,7 +14,7 @@ import pandas as pd
 
 from credit_scoring.errors import PlanNotFound
 from credit_scoring.records.store import Store
-from credit_scoring.supervision.plan import Plan
+from credit_scoring.supervision.plan import ITEM_COLUMNS, Plan
 
 __all__ = [
     "inspector_pool",
@@ -23,13 +23,15 @@ __all__ = [
     "plan_exists",
     "save_plan",
     "stored_pool",
-    "subject_names",
+    "subject_details",
 ]
 
 _FRAME = ["uscc", "stratum", "grade", "risk", "department", "region_code", "last_inspectors",
           "stratum_prob", "exploration_prob", "inclusion_prob", "selected", "explored"]  # fmt: skip
+# In the table's order (columns added by later migrations come last); loaded in the plan's.
 _ITEMS = ["uscc", "name", "grade", "stratum", "department", "region_code", "inclusion_prob",
-          "random_sample", "exploration", "inspectors", "assignment"]  # fmt: skip
+          "random_sample", "exploration", "inspectors", "assignment",
+          "address", "domains", "due_by", "inspector_names"]  # fmt: skip
 _POOL = ["inspector_id", "name", "department", "region", "conflicts", "active"]
 
 
@@ -43,14 +45,17 @@ def inspector_pool(store: Store, departments: list[str]) -> pd.DataFrame:
     ).df()
 
 
-def subject_names(store: Store, uscc: pd.Series) -> list[str | None]:
+def subject_details(store: Store, uscc: pd.Series) -> pd.DataFrame:
+    """``name`` and ``address`` of each subject, in the order given (None when unknown)."""
     wanted = pd.DataFrame({"uscc": uscc.astype(str)})
     # Its own cursor: the feature engine may have left a result open on the main connection.
     with store.con.cursor() as con:
         con.register("_wanted", wanted)
-        names = con.execute("SELECT uscc, name FROM subjects JOIN _wanted USING (uscc)").df()
-    lookup = dict(zip(names["uscc"], names["name"], strict=True))
-    return [lookup.get(code) for code in uscc]
+        found = con.execute(
+            "SELECT uscc, name, address FROM subjects JOIN _wanted USING (uscc)"
+        ).df()
+    details = found.drop_duplicates("uscc").set_index("uscc").reindex(wanted["uscc"])
+    return details.astype(object).where(details.notna(), None).reset_index(drop=True)
 
 
 def plan_exists(store: Store, plan_id: str) -> bool:
@@ -100,8 +105,10 @@ def load_plan(store: Store, plan_id: str) -> Plan:
         [plan_id],
     ).df()
     items = store.con.execute(
-        f"SELECT {', '.join(_ITEMS)} FROM plan_items WHERE plan_id = ? ORDER BY uscc", [plan_id]
+        f"SELECT {', '.join(ITEM_COLUMNS)} FROM plan_items WHERE plan_id = ? ORDER BY uscc",
+        [plan_id],
     ).df()
+    items["due_by"] = pd.to_datetime(items["due_by"]).dt.date  # dates, as the plan drew them
     as_of = row[1] if isinstance(row[1], dt.date) else dt.date.fromisoformat(str(row[1]))
     return Plan(row[0], as_of, int(row[2]), row[3], row[4], int(row[5]), row[6], row[7],
                 json.loads(row[8]), items, frame, json.loads(row[9]))  # fmt: skip
@@ -116,7 +123,8 @@ def stored_pool(store: Store, plan_id: str) -> pd.DataFrame:
 
 
 def list_plans(store: Store) -> list[dict[str, Any]]:
-    """Every stored plan, newest first: id, date, seed, commitment, design, budget, size.
+    """Every stored plan, newest first: id, date, seed, commitment, design, budget, size,
+    mandated inspections among them and pending assignments.
 
     Examples
     --------
@@ -127,6 +135,7 @@ def list_plans(store: Store) -> list[dict[str, Any]]:
         """SELECT p.plan_id, strftime(p.created_at, '%Y-%m-%d %H:%M:%S') AS created_at,
                   strftime(p.as_of, '%Y-%m-%d') AS as_of, p.seed, p.commitment, p.design, p.budget,
                   p.policy_version, count(i.uscc) AS inspections,
+                  count(*) FILTER (WHERE i.stratum = 'due') AS mandated,
                   count(*) FILTER (WHERE i.assignment = 'pending') AS pending
            FROM plans p LEFT JOIN plan_items i USING (plan_id)
            GROUP BY ALL ORDER BY created_at DESC, p.plan_id"""

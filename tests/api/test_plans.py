@@ -14,7 +14,10 @@ def test_a_drawn_plan_is_listed_downloaded_and_verifies(service):
     drawn = service.post("/v1/plans", "regulator", json=REQUEST)
     assert drawn.status_code == 201, drawn.text
     plan = drawn.json()
-    assert plan["items"] and len(plan["items"]) == plan["budget"]
+    # (the budget is the random draw; subjects due under a minimum frequency come on top)
+    mandated = sum(item["stratum"] == "due" for item in plan["items"])
+    assert plan["items"] and len(plan["items"]) == plan["budget"] + mandated
+    assert all(item["due_by"] for item in plan["items"] if item["stratum"] == "due")
     assert all(0 < item["inclusion_prob"] <= 1 for item in plan["items"])
     # When it is read back, listed, downloaded and verified
     again = service.get(f"/v1/plans/{plan['plan_id']}", "analyst").json()
@@ -25,9 +28,10 @@ def test_a_drawn_plan_is_listed_downloaded_and_verifies(service):
     # Then every view is the same plan, the files open as Excel does, and the draw verifies
     assert again == plan and plan["plan_id"] in listed
     assert csv.content.startswith(b"\xef\xbb\xbf") and "text/csv" in csv.headers["content-type"]
-    assert len(csv.content.decode("utf-8-sig").splitlines()) == plan["budget"] + 1
+    assert len(csv.content.decode("utf-8-sig").splitlines()) == len(plan["items"]) + 1
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert sum(sheet.max_row - 1 for sheet in book.worksheets[1:]) == plan["budget"]
+    assert book.sheetnames[:2] == ["计划说明", "抽查事项清单"]
+    assert sum(sheet.max_row - 1 for sheet in book.worksheets[2:]) == len(plan["items"])
     assert verified["ok"] and verified["recomputed_commitment"] == plan["commitment"]
 
 

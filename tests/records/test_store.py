@@ -47,3 +47,35 @@ def test_a_store_from_a_newer_program_is_refused(tmp_path):
         con.execute("INSERT INTO schema_meta VALUES (?, now())", [SCHEMA_VERSION + 1])
     with pytest.raises(SchemaVersionError, match="is newer than this program"):
         Store(path)
+
+
+def test_plans_drawn_before_version_5_get_addresses_domains_and_inspector_names(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "credit.duckdb"
+    with monkeypatch.context() as patched:  # a store as version 4 left it, with one plan
+        patched.setattr(store_module, "_MIGRATIONS", store_module._MIGRATIONS[:4])
+        patched.setattr(store_module, "SCHEMA_VERSION", 4)
+        with Store(path) as store:
+            store.con.execute(
+                "INSERT INTO subjects (uscc, name, address, domains) VALUES "
+                "('91330200MA2AAAAA0X', '甲餐馆', '宁波市海曙区某路1号', "
+                "['street_shop', 'catering'])"
+            )
+            store.con.execute(
+                "INSERT INTO plan_items (plan_id, uscc, inspectors) VALUES "
+                "('P1', '91330200MA2AAAAA0X', 'ZF2;ZF1'), ('P1', '91330200MA2BBBBB0X', NULL)"
+            )
+            store.con.execute(
+                "INSERT INTO plan_inspectors (plan_id, inspector_id, name) VALUES "
+                "('P1', 'ZF1', '张三'), ('P1', 'ZF2', '李四'), ('P2', 'ZF1', '王五')"
+            )
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        rows = store.con.execute(
+            "SELECT uscc, address, domains, due_by, inspector_names FROM plan_items ORDER BY uscc"
+        ).fetchall()
+    assert rows == [
+        ("91330200MA2AAAAA0X", "宁波市海曙区某路1号", "street_shop;catering", None, "李四;张三"),
+        ("91330200MA2BBBBB0X", None, None, None, None),
+    ]

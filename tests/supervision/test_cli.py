@@ -37,7 +37,11 @@ def test_plan_then_verify_then_list(cli_store, tmp_path):
     result, plan = _run("plan", "--as-of", "2026-06-30", "--budget", "120", "--seed", "9",
                         "--db", cli_store, "--out", str(out))  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert plan["inspections"] == 120 and plan["seed"] == 9 and len(plan["commitment"]) == 64
+    assert (
+        plan["inspections"] == 120 + plan["mandated"]
+        and plan["seed"] == 9
+        and len(plan["commitment"]) == 64
+    )
     assert out.stat().st_size > 0
     result, verified = _run("plan", "verify", plan["plan_id"], "--db", cli_store)
     assert result.exit_code == 0 and verified["ok"] is True

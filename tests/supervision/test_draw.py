@@ -45,7 +45,7 @@ def test_the_allocation_follows_the_ratios_caps_full_strata_and_spends_the_budge
     strata = np.array(["A"] * 50 + ["B"] * 40 + ["D"] * 10)
     allocation = allocate(strata, 20, POLICY)
     assert allocation.exploration == 4
-    assert allocation.stratum_sizes == {"A": 1, "B": 5, "C": 0, "D": 10, "complaint": 0}
+    assert allocation.stratum_sizes == {"due": 0, "A": 1, "B": 5, "C": 0, "D": 10, "complaint": 0}
     assert allocation.total == 20
 
 
@@ -143,3 +143,21 @@ def test_any_frame_and_budget_give_a_valid_draw(sizes, share, fraction, design, 
     assert np.all(drawn.inclusion_prob <= 1 + 1e-12)
     assert drawn.inclusion_prob.sum() == pytest.approx(budget, abs=1e-6)
     assert np.all(drawn.inclusion_prob[drawn.selected] > 0)
+
+
+@pytest.mark.parametrize("design", ["stratified", "pps"])
+def test_due_subjects_are_taken_for_certain_and_leave_the_random_draw_as_it_was(design):
+    # Mandated inspections (issue 13) come on top of the random draw without moving it: the
+    # other subjects get the sample and probabilities they would get without any due subject.
+    strata, risk = small_frame()
+    due = np.zeros(len(strata), bool)
+    due[::7] = True
+    with_due = np.where(due, "due", strata)
+    drawn = draw_sample(with_due, risk, allocate(with_due, 20, POLICY), design, seed=5)
+    alone = draw_sample(strata[~due], risk[~due], allocate(strata[~due], 20, POLICY), design,
+                        seed=5)  # fmt: skip
+    assert drawn.selected[due].all() and (drawn.inclusion_prob[due] == 1).all()
+    assert not drawn.explored[due].any()
+    assert np.array_equal(drawn.selected[~due], alone.selected)
+    assert np.allclose(drawn.inclusion_prob[~due], alone.inclusion_prob, rtol=0, atol=1e-12)
+    assert drawn.selected.sum() == 20 + due.sum()

@@ -14,11 +14,21 @@ from .conftest import AS_OF
 
 def test_a_plan_is_drawn_stored_and_verifies(store, city_grades):
     plan = create_plan(store, as_of=AS_OF, rate=0.1, seed=1, grades=city_grades)
-    assert len(plan.items) == plan.budget == round(0.1 * len(plan.frame))
+    due = plan.frame["stratum"] == "due"
+    # The rate is of the random draw; every subject due for a mandated inspection comes on top.
+    assert plan.budget == round(0.1 * (~due).sum())
+    assert len(plan.items) == plan.budget + due.sum() == plan.budget + plan.summary()["mandated"]
     assert plan.items["uscc"].is_unique
-    assert plan.frame["inclusion_prob"].sum() == pytest.approx(plan.budget, abs=1e-6)
-    assert (plan.items["assignment"] == "assigned").all()
-    assert plan.items["inspectors"].str.split(";").map(len).eq(2).all()
+    assert plan.frame["inclusion_prob"].sum() == pytest.approx(len(plan.items), abs=1e-6)
+    # A random inspection is only drawn if it can be staffed; a mandated one is taken anyway
+    # and waits for inspectors when the department's few have all recused (2 per department).
+    assigned = plan.items["assignment"] == "assigned"
+    assert assigned[plan.items["stratum"] != "due"].all()
+    assert 0 < (~assigned).sum() < due.sum()
+    assert plan.items.loc[~assigned, "inspectors"].isna().all()
+    assert plan.items.loc[assigned, "inspectors"].str.split(";").map(len).eq(2).all()
+    names = plan.items.loc[assigned, "inspector_names"].str.split(";")
+    assert names.map(len).eq(2).all() and names.map(lambda n: all(n)).all()
     result = verify_plan(store, plan.plan_id)
     assert result.ok, result.problems
     stored = load_plan(store, plan.plan_id)
@@ -73,9 +83,16 @@ def test_the_frame_keeps_only_subjects_the_rules_allow(store, city_grades):
     rules = policy.eligibility
     complaint = eligible["fresh_complaint"]
     days = (pd.Timestamp(AS_OF) - pd.to_datetime(eligible["last_inspection"])).dt.days
-    assert (eligible["inspections_365d"] < rules.annual_cap).all()
-    assert ((days >= rules.min_gap_days) | days.isna() | complaint).all()
-    assert (eligible.loc[complaint, "stratum"] == "complaint").all()
+    due = eligible["stratum"] == "due"
+    # A mandated inspection overrides the cap and the gap; every other subject obeys both.
+    assert (eligible.loc[~due, "inspections_365d"] < rules.annual_cap).all()
+    assert ((days >= rules.min_gap_days) | days.isna() | complaint)[~due].all()
+    assert (pd.to_datetime(eligible.loc[due, "due_by"]) <= pd.Timestamp(AS_OF) + pd.Timedelta(
+        days=policy.period_days)).all()  # fmt: skip
+    mandated = "|".join(policy.mandated_frequency)
+    assert due.any() and eligible.loc[due, "domains"].map(";".join).str.contains(mandated).all()
+    assert eligible.loc[~due, "due_by"].isna().sum() > 0
+    assert (eligible.loc[complaint & ~due, "stratum"] == "complaint").all()
     assert complaint.any() and (complaint & (days < rules.min_gap_days)).any()
     assert len(eligible) + sum(frame.excluded.values()) == frame.in_scope
     assert eligible["uscc"].is_monotonic_increasing and eligible["uscc"].is_unique
@@ -97,7 +114,8 @@ def test_without_inspectors_in_the_store_the_plan_waits_for_assignment(store, ci
     assert waiting.any()
     assert (plan.items.loc[waiting, "assignment"] == "pending").all()
     assert plan.items.loc[waiting, "inspectors"].isna().all()
-    assert (plan.items.loc[~waiting, "assignment"] == "assigned").all()
+    random = plan.items["stratum"] != "due"
+    assert (plan.items.loc[~waiting & random, "assignment"] == "assigned").all()
     assert verify_plan(store, plan.plan_id).ok
 
 
@@ -127,6 +145,7 @@ def test_a_budget_beyond_the_eligible_subjects_names_what_was_left_out(store, ci
 
 def test_the_default_budget_follows_the_policy_rates(store, city_grades):
     plan = create_plan(store, as_of=AS_OF, seed=1, grades=city_grades, save=False)
-    yearly = plan.budget * 4 / len(plan.frame)  # four plans a year
+    drawable = (plan.frame["stratum"] != "due").sum()
+    yearly = plan.budget * 4 / drawable  # four plans a year
     assert 0.02 < yearly < 0.08
-    assert np.isclose(plan.frame["inclusion_prob"].sum(), plan.budget)
+    assert np.isclose(plan.frame["inclusion_prob"].sum(), len(plan.items))
