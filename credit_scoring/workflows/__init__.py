@@ -3,7 +3,7 @@
 from credit_scoring.workflows.audit import audit_entries
 from credit_scoring.workflows.database import connect
 from credit_scoring.workflows.objections import decide_objection, file_objection, list_objections
-from credit_scoring.workflows.regrades import Regraded, load_regrades, regrade_subject
+from credit_scoring.workflows.regrades import Regraded, load_regrades, regrade_subject, served_now
 from credit_scoring.workflows.repairs import apply_for_repair, decide_repair, list_repairs
 from credit_scoring.workflows.workspace import Workspace
 
@@ -20,4 +20,5 @@ __all__ = [
     "list_repairs",
     "load_regrades",
     "regrade_subject",
+    "served_now",
 ]

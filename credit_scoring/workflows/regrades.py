@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from credit_scoring.errors import SnapshotNotFound
 from credit_scoring.explain.explanation import Explanation, explanation_table
 from credit_scoring.grading import Grader
 from credit_scoring.records.store import Store
-from credit_scoring.snapshots.serving import Regraded
+from credit_scoring.snapshots.serving import Regraded, Served, SnapshotHolder
 from credit_scoring.snapshots.standing import standing_records
 from credit_scoring.workflows.database import Regrade
 
-__all__ = ["Regraded", "load_regrades", "regrade_subject", "save_regrade"]
+__all__ = ["Regraded", "load_regrades", "regrade_subject", "save_regrade", "served_now"]
 
 _DATES = ("start", "until", "withdrawn_on")
 
@@ -85,3 +87,16 @@ def _entry(entry: Regrade) -> Regraded:
         explanation=json.loads(entry.explanation),
         standing=standing,
     )
+
+
+def served_now(snapshot_dir: Path, engine: Engine, *, verify: bool = True) -> Served:
+    """What the service serves now: the current published snapshot with every regrade over it
+    (the command line's way to the grades and records the API answers with)."""
+    holder = SnapshotHolder(snapshot_dir, verify=verify)
+    holder.refresh()
+    holder.add_regrades(load_regrades(engine))
+    if holder.state is None:
+        raise SnapshotNotFound(
+            f"no published snapshot in {snapshot_dir}: run `credit-scoring publish` first"
+        )
+    return holder.state
