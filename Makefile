@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # LightGBM's OpenMP threads must wait passively, or they stall each other on 2 shared cores.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: install demo test lint bench clean
+.PHONY: system install demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Debian packages beside Python's (the fonts credit reports embed): installed when root.
+system:
+	scripts/system-packages.sh
+
+install: system $(STAMP)
 
 demo: install
 	$(BIN)/credit-scoring demo
@@ -25,6 +29,7 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
+	scripts/system-packages.sh --tests
 	$(BIN)/pytest
 
 # Minutes to an hour; run by hand on a quiet machine. features builds the 1M-subject store the

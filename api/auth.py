@@ -103,6 +103,12 @@ class KeyRing:
             verified[token] = caller
         return caller
 
+    def caller_by_key_id(self, key_id: str) -> Caller | None:
+        """The caller of an active key by its id (a workbench session names its key)."""
+        self.refresh_if_stale()
+        info = self._state[0].get(key_id)
+        return Caller(Role(info.role), info.key_id, info.name) if info else None
+
     def refresh_if_stale(self) -> None:
         # The service's poll loop calls this too, so a request rarely pays for the reload.
         if time.monotonic() - self._loaded_at > self.max_age:

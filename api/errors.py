@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from credit_scoring.errors import CreditScoringError, Unavailable
@@ -59,6 +59,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _on_workbench(request: Request) -> bool:
+    return request.url.path.startswith("/workbench/") or request.url.path == "/workbench"
+
+
 def _kind(error: Exception) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
 
@@ -67,11 +71,15 @@ def install_handlers(app: FastAPI) -> None:
     """Map every error to problem details; routes never catch and re-raise."""
 
     @app.exception_handler(CreditScoringError)
-    async def library_error(request: Request, error: CreditScoringError) -> JSONResponse:
+    async def library_error(request: Request, error: CreditScoringError) -> Response:
         # Some errors tell the operator where and why (a path, a process) but a caller only what.
         message = getattr(error, "public_detail", None) or (
             error.args[0] if error.args else type(error).__name__
         )
+        if _on_workbench(request):  # a person at a browser: a page, not problem details
+            from api.workbench.render import error_response  # here: the workbench imports us
+
+            return error_response(request, error.http_status, str(message))
         wait = getattr(error, "retry_after", None)  # a limit says when to come back
         field = getattr(error, "field", None)  # an invalid input names what was wrong
         extra = {"field": field} if field else {}
@@ -79,7 +87,7 @@ def install_handlers(app: FastAPI) -> None:
                        **extra)  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         errors = [
             {
                 "field": ".".join(str(p) for p in e["loc"]),
@@ -88,6 +96,10 @@ def install_handlers(app: FastAPI) -> None:
             for e in error.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        if _on_workbench(request):
+            from api.workbench.render import error_response
+
+            return error_response(request, 422, f"输入有误：{detail}")
         return problem(request, 422, detail, "validation-error", errors=errors)
 
     @app.exception_handler(HTTPException)

@@ -17,7 +17,7 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def file_response(content: bytes, format: str, name: str) -> Response:
     """``content`` as a download named ``name.format`` (a Chinese name kept, RFC 5987)."""
-    media = "text/csv; charset=utf-8" if format == "csv" else XLSX
+    media = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}.get(format, XLSX)
     filename = f"{name}.{format}"
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})

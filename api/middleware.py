@@ -15,34 +15,47 @@ from starlette.exceptions import HTTPException
 __all__ = ["MAX_BODY_BYTES", "Edges"]
 
 MAX_BODY_BYTES = 1_000_000  # JSON bodies here are a few hundred bytes; 1 MB is ample
+MAX_UPLOAD_BYTES = 20_000_000  # a file upload (multipart): a list to check, a results workbook
 _EVERY_RESPONSE = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-# The public pages are self-contained: their own inline style, images as data, no scripts.
+# The public pages and the workbench are self-contained: their own inline style, images as
+# data, no scripts; only the workbench has forms, and they post to itself.
 _PUBLIC_HTML = (b"content-security-policy",
                 b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                 b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'")  # fmt: skip
+_WORKBENCH_HTML = (b"content-security-policy",
+                   b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                   b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'")  # fmt: skip
 Scope = dict[str, Any]
 
 
 class Edges:
-    """Refuse a request body over ``limit`` bytes (413) and add the security headers."""
+    """Refuse a request body over ``limit`` bytes, or ``upload_limit`` for a file upload (413),
+    and add the security headers."""
 
-    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: Any, limit: int = MAX_BODY_BYTES, upload_limit: int = MAX_UPLOAD_BYTES
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await _too_large(scope, send, self.limit)
+        headers = dict(scope["headers"])
+        upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_limit if upload else self.limit
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(scope, send, limit)
             return
-        public = scope["path"].startswith("/public/")
+        policy = _PUBLIC_HTML if scope["path"].startswith("/public/") else \
+            _WORKBENCH_HTML if scope["path"].startswith("/workbench") else None  # fmt: skip
         received = 0
 
         async def counted_receive() -> Any:
@@ -50,18 +63,18 @@ class Edges:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:  # a body sent without its length, or lying about it
+                if received > limit:  # a body sent without its length, or lying about it
                     # FastAPI passes an HTTPException raised while reading the body through to
                     # the handlers (any other error there becomes a 400).
-                    raise HTTPException(413, f"the request body exceeds {self.limit:,} bytes")
+                    raise HTTPException(413, f"the request body exceeds {limit:,} bytes")
             return message
 
         async def guarded_send(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", [])) + _EVERY_RESPONSE
-                if public and any(k == b"content-type" and v.startswith(b"text/html")
+                if policy and any(k == b"content-type" and v.startswith(b"text/html")
                                   for k, v in headers):  # fmt: skip
-                    headers.append(_PUBLIC_HTML)
+                    headers.append(policy)
                 message = {**message, "headers": headers}
             await send(message)
 

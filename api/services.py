@@ -43,12 +43,9 @@ class StoreAccess:
 
     @contextlib.contextmanager
     def open(self, *, write: bool) -> Iterator[Store]:
-        with self._lock:
-            store = Store(self.path, read_only=not write)  # StoreBusy (503) if another holds it
-            try:
-                yield store
-            finally:
-                store.close()
+        # StoreBusy (503) if another holds it; StoreDamaged (503) if a read finds it damaged.
+        with self._lock, Store(self.path, read_only=not write) as store:
+            yield store
 
 
 @dataclass

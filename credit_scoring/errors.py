@@ -12,6 +12,7 @@ from pathlib import Path
 
 __all__ = [
     "AlreadyDecided",
+    "BackupDamaged",
     "ConfigError",
     "Conflict",
     "CreditScoringError",
@@ -22,11 +23,14 @@ __all__ = [
     "NotFound",
     "PlanNotFound",
     "RecordNotFound",
+    "ReportNotFound",
     "SchemaVersionError",
     "SnapshotNotFound",
     "StoreBusy",
+    "StoreDamaged",
     "StoreNotFound",
     "SubjectNotFound",
+    "TargetNotEmpty",
     "Unavailable",
     "WorkflowItemNotFound",
 ]
@@ -108,6 +112,10 @@ class RecordNotFound(NotFound):
     """The record an objection or a repair names does not exist for that subject."""
 
 
+class ReportNotFound(NotFound):
+    """No credit report of that number, or with that file digest, was issued here."""
+
+
 class KeyNotFound(NotFound):
     """No API key has that id."""
 
@@ -141,3 +149,18 @@ class StoreBusy(Unavailable):
 
 class SnapshotNotFound(Unavailable):
     """No snapshot has been published under that root, or its files are damaged."""
+
+
+class StoreDamaged(Unavailable):
+    """The records store's file is damaged: cut short, or a block fails its checksum. Its
+    message names the file and says what to do (verify it, restore it from a backup)."""
+
+    public_detail = "the records store is not available; retry later"
+
+
+class BackupDamaged(InvalidInput):
+    """A backup without its manifest, or whose files no longer match the manifest's SHA-256s."""
+
+
+class TargetNotEmpty(Conflict):
+    """A restore would overwrite something: it only writes into empty locations."""

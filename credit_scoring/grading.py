@@ -37,6 +37,9 @@ from credit_scoring.records.store import Store
 from credit_scoring.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from credit_scoring.features.online import HypotheticalEvent
     from credit_scoring.models._checks import Columns
     from credit_scoring.models.bundle import ScorerBundle
     from credit_scoring.snapshots.serving import Regraded, ServedGrade
@@ -157,13 +160,18 @@ class Grader:
             bundle=self.bundle, top_k=top_k,
         ))  # fmt: skip
 
-    def explain(self, store: Store, uscc: str, *, as_of: dt.date, top_k: int = 4) -> Explanation:
-        """One subject graded and explained on demand, from its own rows; equals the batch."""
+    def explain(
+        self, store: Store, uscc: str, *, as_of: dt.date, top_k: int = 4,
+        hypothetical_events: Iterable[HypotheticalEvent] = (),
+    ) -> Explanation:  # fmt: skip
+        """One subject graded and explained on demand, from its own rows; equals the batch.
+        With ``hypothetical_events``, as if those events were stored (nothing is written)."""
         from credit_scoring.explain.reason_codes import explain_subject
 
         return explain_subject(
             store, uscc, as_of=as_of, catalog=self.catalog, policy=self.policy,
             bundle=self.bundle, model_version=self.model_version, top_k=top_k,
+            hypothetical_events=hypothetical_events,
         )  # fmt: skip
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     policy_dir: Path = _DEFAULTS / "models"  # the policies (models/*.yaml)
     catalog_dir: Path = _DEFAULTS / "features"  # the feature catalog (features/*.yaml)
 
+    # Credit reports (信用报告): the office named as issuer, and how long a report stays valid.
+    report_office: str = "市公共信用信息中心"
+    report_valid_days: int = Field(default=30, ge=1, le=366)
+
     # The HTTP service.
     # The page URL a QR code encodes; default: the URL the request came in on.
     public_base_url: str | None = None

@@ -2,7 +2,21 @@
 
 from fastapi import APIRouter
 
-from api.routes import cases, credit_checks, health, plans, public, subjects
+from api import workbench
+from api.routes import (
+    cases,
+    commitments,
+    credit_checks,
+    health,
+    interviews,
+    lists,
+    plans,
+    public,
+    results,
+    sanctions,
+    statistics,
+    subjects,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -13,6 +27,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     cases.objections,
     cases.repairs,
     credit_checks.router,
+    lists.router,
+    sanctions.router,
     plans.router,
+    commitments.router,
+    interviews.router,
+    results.report,
+    statistics.router,
     public.router,
+    results.public,
+    *workbench.ROUTERS,  # pages for people, signed in by session; not in the OpenAPI document
 )

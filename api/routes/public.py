@@ -14,7 +14,7 @@ from api.deps import ServedDep, ServicesDep, TodayDep
 from api.errors import ServiceNotReady
 from api.files import FILE_RESPONSES, file_response
 from api.schemas.common import Uscc
-from api.schemas.public import ListPublic
+from api.schemas.public import ListPublic, ReportVerificationPublic
 from credit_scoring.merchants import (
     list_csv_bytes,
     list_xlsx_bytes,
@@ -23,6 +23,7 @@ from credit_scoring.merchants import (
     red_black_list,
 )
 from credit_scoring.records.codes import LIST_TYPES
+from credit_scoring.reports import verify_report
 
 router = APIRouter(route_class=RoleRoute, prefix="/public", tags=["public"])
 templates = Jinja2Templates(directory=FilePath(__file__).parents[1] / "templates")
@@ -86,4 +87,24 @@ async def public_list(
     return ListPublic(
         list_type=list_type, day=today, snapshot_id=served.snapshot_id, total=len(entries),
         entries=entries[offset : offset + limit],
+    )  # fmt: skip
+
+
+@router.get("/reports/{report_no}", **allow(*EVERYONE))
+def report_verification(
+    report_no: Annotated[str, Path(pattern=r"^XY\d{8}-[0-9A-F]{8}$")],
+    services: ServicesDep,
+    today: TodayDep,
+    sha256: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9a-fA-F]{64}$", description="The SHA-256 of the file in hand"),
+    ] = None,
+) -> ReportVerificationPublic:
+    """Was this credit report issued here, when, valid until when; with ``?sha256=`` whether
+    the file in hand is the one issued (a changed file has another digest). 404: not issued."""
+    result = verify_report(services.engine, report_no=report_no, sha256=sha256, day=today)
+    return ReportVerificationPublic(
+        report_no=result.report_no, uscc=result.uscc, audience=result.audience,
+        issued_on=result.issued_on, valid_until=result.valid_until, valid_today=result.valid_on,
+        sha256=result.sha256, matches=result.matches,
     )  # fmt: skip

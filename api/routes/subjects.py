@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import Role, RoleRoute, allow
 from api.convert import explanation_json, grade_json, grade_public
 from api.deps import CallerDep, ServedDep, ServicesDep, TodayDep, served_now
+from api.files import file_response
 from api.path_only import path_only
 from api.schemas.common import Uscc
 from api.schemas.subjects import ExplanationPublic, GradePublic, RecordsReviewer, RegradeResult
 from credit_scoring.records.dossier import subject_dossier
+from credit_scoring.reports import issue_report
 from credit_scoring.workflows import regrade_subject
 from credit_scoring.workflows.audit import record_access
 
@@ -59,3 +62,33 @@ def regrade(
     record_access(services.engine, actor=caller.actor, action="regraded", uscc=uscc,
                   before={"grade": before.grade}, after={"grade": after.grade})  # fmt: skip
     return RegradeResult(uscc=uscc, before=before, after=after)
+
+
+@router.get(
+    "/{uscc}/report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The credit report"}},
+    **allow(Role.regulator, Role.reviewer),
+)
+def get_report(
+    uscc: UsccPath,
+    caller: CallerDep,
+    services: ServicesDep,
+    served: ServedDep,
+    today: TodayDep,
+    audience: Annotated[Literal["official", "public"], Query()] = "official",
+    as_of: Annotated[dt.date | None, Query(description="Records in publicity on this day")] = None,
+) -> Response:
+    """The subject's credit report (信用报告): A4 PDF with a verification QR code, registered
+    so that ``/public/reports/{report_no}`` confirms it (audited: who issued it, for whom)."""
+    settings = services.settings
+    with services.store.open(write=False) as store:
+        issued = issue_report(
+            served, store, services.engine, uscc, day=as_of or today, audience=audience,
+            file_format="pdf", office=settings.report_office,
+            valid_days=settings.report_valid_days, verify_base_url=settings.public_base_url,
+            issued_by=caller.actor,
+        )  # fmt: skip
+    response = file_response(issued.content, "pdf", f"信用报告-{issued.report_no}")
+    response.headers["X-Report-No"] = issued.report_no
+    return response

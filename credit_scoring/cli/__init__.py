@@ -10,11 +10,17 @@ light ones start at once.
 module                    commands
 ========================  =====================================================
 ``records``               ``demo-data``, ``ingest``, ``report disclosure``
+``reports``               ``report subject``, ``report verify``
+``statistics``            ``report statistics`` (for higher authorities)
 ``grading``               ``features``, ``train``, ``grade``, ``explain``
 ``workflows``             ``objection …``, ``repair …``
 ``supervision``           ``plan …``, ``evaluate``, ``frequencies``
 ``serving``               ``publish``, ``snapshots …``, ``serve``, ``keys …``
 ``demo``                  ``demo``
+``checks``                ``check`` (batch credit checks of a list)
+``maintenance``           ``backup``, ``restore``, ``store verify``, ``audit …``
+``lists``                 ``lists …`` (list identification: identify, notice, decide, exits)
+``sanctions``             ``sanctions …`` (joint measures' tasks, responses, statistics)
 ``_render*``              terminal rendering (rich tables and progress)
 ========================  =====================================================
 """
@@ -23,7 +29,23 @@ import os
 
 import typer
 
-from credit_scoring.cli import demo, grading, records, serving, supervision, workflows
+from credit_scoring.cli import (
+    checks,
+    commitments,
+    demo,
+    grading,
+    interviews,
+    lists,
+    maintenance,
+    publicity,  # noqa: F401  (its command joins the plan group)
+    records,
+    reports,  # noqa: F401  (its commands join the report group)
+    sanctions,
+    serving,
+    statistics,  # noqa: F401  (its command joins the report group)
+    supervision,
+    workflows,
+)
 
 __all__ = ["app"]
 
@@ -36,7 +58,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for group in (demo, records, grading, supervision, serving):
+for group in (demo, records, grading, supervision, serving, checks, maintenance):
     app.registered_commands.extend(group.app.registered_commands)
 app.add_typer(records.report_app, name="report")
 app.add_typer(workflows.objection_app, name="objection")
@@ -44,3 +66,9 @@ app.add_typer(workflows.repair_app, name="repair")
 app.add_typer(supervision.plan_app, name="plan")
 app.add_typer(serving.snapshots_app, name="snapshots")
 app.add_typer(serving.keys_app, name="keys")
+app.add_typer(maintenance.store_app, name="store")
+app.add_typer(maintenance.audit_app, name="audit")
+app.add_typer(lists.app, name="lists")
+app.add_typer(sanctions.app, name="sanctions")
+app.add_typer(commitments.commitments_app, name="commitments")
+app.add_typer(interviews.interviews_app, name="interviews")

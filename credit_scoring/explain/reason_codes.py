@@ -40,7 +40,7 @@ from credit_scoring.explain.explanation import (
 )
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.features.engine import provenance_of_pairs
-from credit_scoring.features.online import feature_columns, feature_rows
+from credit_scoring.features.online import HypotheticalEvent, feature_columns, feature_rows
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
 from credit_scoring.models.grading import grade_by_probability, opinion_grades
@@ -128,11 +128,14 @@ def explain_subject(
     bundle: ScorerBundle | None,
     model_version: str = "none",
     top_k: int = 4,
+    hypothetical_events: Iterable[HypotheticalEvent] = (),
 ) -> Explanation:
-    """Grade and explain one subject from the store on demand; equals the batch result."""
+    """Grade and explain one subject from the store on demand; equals the batch result (with
+    ``hypothetical_events``: as it would be were they stored)."""
     rows, counted = feature_rows(
-        store, catalog, as_of=as_of, subjects=[uscc], policy=load_publicity_policy()
-    )
+        store, catalog, as_of=as_of, subjects=[uscc], policy=load_publicity_policy(),
+        hypothetical_events=hypothetical_events,
+    )  # fmt: skip
     if not rows:
         raise SubjectNotFound(f"no subject {uscc} registered by {as_of}")
     features = feature_columns(rows, catalog)  # no DataFrame: its overhead is most of one row

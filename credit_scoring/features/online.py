@@ -36,6 +36,7 @@ from credit_scoring.records.contract import Kind
 from credit_scoring.records.store import Store, quote
 
 __all__ = [
+    "HypotheticalEvent",
     "SubjectRows",
     "feature_columns",
     "feature_rows",
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+HypotheticalEvent = tuple[str, str, str, dt.date]  # table, record id, event type, date
 
 # Per record table: the date a record exists from, and the columns the features read.
 _COLUMNS = {
@@ -89,13 +91,20 @@ def feature_rows(
     as_of: dt.date,
     subjects: Iterable[str],
     policy: PublicityPolicy,
+    hypothetical_events: Iterable[HypotheticalEvent] = (),
 ) -> tuple[list[Row], dict[str, dict[str, list[str]]]]:
-    """:func:`features_of_subjects` as one dict of values per subject, ordered by ``uscc``."""
+    """:func:`features_of_subjects` as one dict of values per subject, ordered by ``uscc``.
+
+    ``hypothetical_events`` (table, record id, event type, date) count as if stored: what a
+    decision would change, computed without writing it (a reviewer's preview)."""
     rows, records = [], {}
     for uscc in sorted(set(subjects)):
-        values, counted = subject_features(
-            fetch_subject(store, uscc), catalog, as_of=as_of, policy=policy
-        )
+        fetched = fetch_subject(store, uscc)
+        for table, record_id, event_type, day in hypothetical_events:
+            fetched.events.setdefault((table, record_id), []).append(
+                {"event_type": event_type, "event_date": day}
+            )
+        values, counted = subject_features(fetched, catalog, as_of=as_of, policy=policy)
         if values is not None:
             rows.append(values)
             records[uscc] = counted

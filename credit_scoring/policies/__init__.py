@@ -13,6 +13,8 @@ file                 loader                      what it decides
 ``grading.yaml``     :func:`load_grading_policy`  authoritative scorer, cut-offs, overrides
 ``sampling.yaml``    :func:`load_sampling_policy`  双随机 rates, eligibility, inspectors
 ``measures.yaml``    :func:`load_measures`       joint incentive and punishment measures
+``lists.yaml``       :func:`load_list_policy`    list identification: criteria, notice, term
+``workflows.yaml``   ``workflows.load_workflow_policy``  closed loops: 承诺, 约谈, 一公开
 ===================  ==========================  ================================
 """
 
@@ -28,6 +30,7 @@ from credit_scoring.policies._base import (
     policy_path,
 )
 from credit_scoring.policies.grading import GradingPolicy, Override, load_grading_policy
+from credit_scoring.policies.lists import ListPolicy, load_list_policy
 from credit_scoring.policies.measures import MeasuresPolicy, load_measures
 from credit_scoring.policies.publicity import TIERS, PublicityPolicy, load_publicity_policy
 from credit_scoring.policies.rules import RulePolicy, load_rule_policy
@@ -48,6 +51,7 @@ __all__ = [
     "STRATUM_LABELS",
     "TIERS",
     "GradingPolicy",
+    "ListPolicy",
     "MeasuresPolicy",
     "Override",
     "PublicityPolicy",
@@ -59,6 +63,7 @@ __all__ = [
     "catalog_dir",
     "file_sha256",
     "load_grading_policy",
+    "load_list_policy",
     "load_measures",
     "load_publicity_policy",
     "load_rule_policy",

@@ -38,6 +38,7 @@ __all__ = [
     "EVENT_TYPES",
     "FULFILMENTS",
     "INSPECTION_RESULTS",
+    "INTERVIEW_TYPES",
     "LIST_TYPES",
     "PENALTY_TYPES",
     "RECORD_TABLES",
@@ -199,6 +200,11 @@ INSPECTION_RESULTS = CodeList(
         "not_found": "未发现主体",
     },
     {"合格": "compliant", "已整改": "rectified", "不合格": "violation", "查无下落": "not_found"},
+)
+INTERVIEW_TYPES = CodeList(
+    "interview_type",
+    {"prompt": "提示约谈", "warning": "警示约谈"},  # 谁认定、谁约谈 (Shijiazhuang seed)
+    {"提示": "prompt", "警示": "warning"},
 )
 LIST_TYPES = CodeList(
     "list_type",

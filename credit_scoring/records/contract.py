@@ -16,7 +16,7 @@ from credit_scoring.errors import InvalidInput
 from credit_scoring.records import codes
 from credit_scoring.records.codes import CodeList
 
-__all__ = ["TABLES", "Column", "Kind", "Table", "UnknownTable", "table"]
+__all__ = ["TABLES", "WORKFLOW_TABLES", "Column", "Kind", "Table", "UnknownTable", "table"]
 
 
 class UnknownTable(InvalidInput, KeyError):
@@ -296,6 +296,30 @@ TABLES: dict[str, Table] = {
         _RECORD_EVENTS,
     )
 }
+
+
+# Records a workflow writes into the store rather than a file brings (``records/revisions.py``):
+# kept like the tables above, current and ``_history``, but not ingested. A warning interview
+# (约谈) joins the subject's credit record when it is held (credit_scoring.workflows.interviews).
+_INTERVIEWS = Table(
+    "interviews",
+    "约谈记录",
+    (
+        _record_id(),
+        _uscc(),
+        _C("interview_type", Kind.CODE, "约谈类型", True, codes.INTERVIEW_TYPES),
+        _C("interview_date", Kind.EVENT_DATE, "约谈日期", required=True),
+        _C("department", Kind.TEXT, "约谈部门", required=True),
+        _C("reason", Kind.TEXT, "约谈事由"),
+        _C("rectification", Kind.TEXT, "整改要求"),
+        _C("rectify_by", Kind.TERM_DATE, "整改期限"),
+        _C("rectified_date", Kind.EVENT_DATE, "整改完成日期"),
+        _C("interviewers", Kind.TEXT, "约谈人员"),
+    ),
+    key=("record_id",),
+    date_order=(("interview_date", "rectify_by"), ("interview_date", "rectified_date")),
+)
+WORKFLOW_TABLES: dict[str, Table] = {_INTERVIEWS.name: _INTERVIEWS}
 
 
 def table(name: str) -> Table:

@@ -1,4 +1,5 @@
-"""Everything the store holds on one subject: its registration, records and their events.
+"""Everything the store holds on one subject: its registration, records and their events,
+and the records workflows wrote (warning interviews).
 
 What a reviewer reads before deciding an objection or a repair; it carries personal data in the
 clear (the legal representative's name and ID), so only reviewers are given it.
@@ -10,14 +11,15 @@ from typing import Any
 
 from credit_scoring.errors import SubjectNotFound
 from credit_scoring.records.codes import RECORD_TABLES
-from credit_scoring.records.contract import TABLES
+from credit_scoring.records.contract import TABLES, WORKFLOW_TABLES
 from credit_scoring.records.store import Store, quote
 
 __all__ = ["subject_dossier"]
 
 _DATE_OF = {"licences": "decision_date", "penalties": "decision_date",
             "commitments": "signed_date", "complaints": "received_date",
-            "inspections": "inspection_date", "list_entries": "entered_date"}  # fmt: skip
+            "inspections": "inspection_date", "list_entries": "entered_date",
+            "interviews": "interview_date"}  # fmt: skip
 
 
 def subject_dossier(store: Store, uscc: str) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def subject_dossier(store: Store, uscc: str) -> dict[str, Any]:
             [uscc],
             table,
         )
-        for table in RECORD_TABLES.codes
+        for table in (*RECORD_TABLES.codes, *WORKFLOW_TABLES)
     }
     ids = [(t, r["record_id"]) for t, rows in records.items() for r in rows]
     events = []
@@ -51,7 +53,7 @@ def subject_dossier(store: Store, uscc: str) -> dict[str, Any]:
 
 def _rows(store: Store, sql: str, params: list[Any], table: str) -> list[dict[str, Any]]:
     # Only the contract's columns: the store's bookkeeping (_row, _run_id…) is not the record.
-    columns = TABLES[table].column_names
+    columns = {**TABLES, **WORKFLOW_TABLES}[table].column_names
     cursor = store.con.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [

@@ -157,6 +157,9 @@ def _check_header(path: Path, content: bytes) -> None:
     if len(line) > MAX_ROW_BYTES:
         raise FileRejected(path, f"the header line has {len(line):,} bytes, more than "
                            f"{MAX_ROW_BYTES:,}", f"表头行{len(line):,}字节，超过上限")  # fmt: skip
+    if b"\r" in line.rstrip(b"\r"):  # a parser would end the header there, mid-row
+        raise FileRejected(path, "the header row holds a carriage return inside a field",
+                           "表头行的字段中含有回车符")  # fmt: skip
     columns = line.count(b",") + 1
     if columns > MAX_COLUMNS:
         raise FileRejected(path, f"{columns:,} columns, more than the {MAX_COLUMNS:,} allowed",
@@ -268,8 +271,12 @@ def _header(content: bytes) -> list[str]:
 
 
 def _split_row(line: str) -> list[str]:
-    """The fields of one CSV line, quoting rules included."""
-    return next(csv.reader([line]), [])
+    """The fields of one CSV line, quoting rules included (a stray carriage return inside an
+    unquoted field, which the csv module refuses, counts as a space)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return next(csv.reader([line.replace("\r", " ")]), [])
 
 
 def _unique_headers(header: list[str]) -> list[str]:

@@ -11,8 +11,8 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "credit.duckdb") as store:
-...     store.schema_version
-4
+...     store.schema_version == SCHEMA_VERSION
+True
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from types import TracebackType
 import duckdb
 import pyarrow as pa
 
-from credit_scoring.errors import SchemaVersionError, StoreBusy, StoreNotFound
+from credit_scoring.errors import SchemaVersionError, StoreBusy, StoreDamaged, StoreNotFound
 from credit_scoring.records.contract import TABLES, Table
 
-__all__ = ["SCHEMA_VERSION", "Store", "quote"]
+__all__ = ["SCHEMA_VERSION", "Store", "damage", "quote"]
 
 # Columns every stored record carries besides its contract columns.
 RECORD_META = (
@@ -43,6 +43,10 @@ RECORD_META = (
     ("_ingested_at", "TIMESTAMP"),
 )
 HISTORY_META = (("_superseded_at", "TIMESTAMP"), ("_superseded_by_run", "VARCHAR"))
+# DuckDB's main header and its two database headers come before block 0.
+_HEADER_BYTES = 3 * 4096
+# What DuckDB says when a file is cut short or a block fails its checksum.
+_DAMAGE = ("Corrupt database file", "Could not read enough bytes", "not a valid DuckDB database")
 
 
 def quote(identifier: str) -> str:
@@ -160,6 +164,18 @@ def _migrate_to_5(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migrate_to_6(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 6: warning interviews (约谈, issue 16), a record a workflow writes into the
+    subject's credit record (``contract.WORKFLOW_TABLES``), current and history like the others."""
+    columns = [("record_id", "VARCHAR"), ("uscc", "VARCHAR"), ("interview_type", "VARCHAR"),
+               ("interview_date", "DATE"), ("department", "VARCHAR"), ("reason", "VARCHAR"),
+               ("rectification", "VARCHAR"), ("rectify_by", "DATE"), ("rectified_date", "DATE"),
+               ("interviewers", "VARCHAR"), *RECORD_META]  # fmt: skip
+    _create_table(con, "interviews", columns)
+    _create_table(con, "interviews_history", columns + list(HISTORY_META))
+    con.execute("CREATE INDEX interviews_uscc ON interviews (uscc)")
+
+
 # _MIGRATIONS[i] takes a store from version i to version i + 1. Append, never edit.
 _MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_1,
@@ -167,6 +183,7 @@ _MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     _migrate_to_3,
     _migrate_to_4,
     _migrate_to_5,
+    _migrate_to_6,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -185,18 +202,23 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as error:
-            raise StoreBusy(
+        except duckdb.Error as error:
+            raise damage(self.path, error) or StoreBusy(
                 f"{self.path}: the records store cannot be opened now ({error}); another "
                 "process may be writing to it; retry shortly"
             ) from None
-        # The library reports its own progress; DuckDB's bar would print into callers' output.
-        with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets
-            self.con.execute("SET enable_progress_bar = false")
-        # Every query that needs an order says ORDER BY; without the guarantee DuckDB inserts a
-        # million ingested rows a third faster.
-        self.con.execute("SET preserve_insertion_order = false")
-        self._migrate(read_only)
+        try:
+            self._check_length()
+            # The library reports its own progress; DuckDB's bar would print into output.
+            with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter, no ipywidgets
+                self.con.execute("SET enable_progress_bar = false")
+            # Every query that needs an order says ORDER BY; without the guarantee DuckDB
+            # inserts a million ingested rows a third faster.
+            self.con.execute("SET preserve_insertion_order = false")
+            self._migrate(read_only)
+        except (duckdb.Error, StoreDamaged) as error:
+            self.con.close()
+            raise damage(self.path, error) or error from None
 
     def __enter__(self) -> Store:
         return self
@@ -208,6 +230,9 @@ class Store:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+        # A block read inside the ``with`` failed its checksum: one error naming the file.
+        if error is not None and (damaged := damage(self.path, error)) is not None:
+            raise damaged from None
 
     def close(self) -> None:
         self.con.close()
@@ -265,6 +290,26 @@ class Store:
                 [record_id, table, event_type, day, actor, note, record_id, table, event_type, day],
             )
 
+    def _check_length(self) -> None:
+        """A file too short for the blocks its header says are in use was cut short (a copy
+        interrupted, a full disk): DuckDB would open it and fail only on reading a missing block.
+
+        A lower bound, cheap enough for every opening: free blocks at the end may never have
+        been written, and a used block missing among free ones is found on reading it (one
+        line, see :meth:`__exit__`) or by ``store verify``.
+        """
+        if not self.path.is_file():
+            return
+        row = self.con.execute(
+            "SELECT block_size, used_blocks FROM pragma_database_size() "
+            "WHERE database_name = current_database()"
+        ).fetchone()
+        needed = _HEADER_BYTES + (int(row[0]) * int(row[1]) if row else 0)
+        length = self.path.stat().st_size
+        if length < needed:
+            raise _damaged(self.path, f"cut short: {length:,} bytes, its blocks in use need "
+                                      f"{needed:,}")  # fmt: skip
+
     def _migrate(self, read_only: bool) -> None:
         if not read_only:
             self.con.execute(
@@ -277,8 +322,29 @@ class Store:
                 f"({SCHEMA_VERSION}); upgrade credit-scoring"
             )
         if read_only and version < SCHEMA_VERSION:
-            raise SchemaVersionError(f"{self.path}: schema version {version} needs a migration")
+            raise SchemaVersionError(
+                f"{self.path}: schema version {version} needs a migration to "
+                f"{SCHEMA_VERSION}: credit-scoring store migrate --db {self.path}"
+            )
         for step in range(version, SCHEMA_VERSION):
             with self.transaction() as con:
                 _MIGRATIONS[step](con)
                 con.execute("INSERT INTO schema_meta VALUES (?, now())", [step + 1])
+
+
+def damage(path: Path, error: BaseException) -> StoreDamaged | None:
+    """The :class:`StoreDamaged` that names ``path`` and what to do, if ``error`` is DuckDB
+    saying the file is damaged; None for any other error."""
+    if isinstance(error, StoreDamaged):
+        return error
+    if not isinstance(error, duckdb.Error):
+        return None
+    reason = (str(error).removeprefix("IO Error: ").splitlines() or [""])[0]
+    return _damaged(path, reason) if any(sign in reason for sign in _DAMAGE) else None
+
+
+def _damaged(path: Path, reason: str) -> StoreDamaged:
+    return StoreDamaged(
+        f"{path}: the records store is damaged ({reason}); check it with `credit-scoring store "
+        f"verify --db {path}` and restore it from a backup (`credit-scoring restore DIR`)"
+    )

@@ -137,8 +137,8 @@ def prune_snapshots(root: Path, *, keep: int) -> list[str]:
     The current snapshot is always kept, whatever its age (it counts towards ``keep``). A
     service that has loaded an older snapshot holds its tables in memory, so deleting the
     files under it changes nothing it serves. Staging directories of publications that never
-    finished (a publish killed half-way) are deleted once older than an hour; a younger one may
-    belong to a publication still running.
+    finished (a publish killed half-way) are deleted once nothing in them has changed for an
+    hour; a younger one may belong to a publication still running.
     """
     if keep < 1:
         raise InvalidInput(
@@ -156,10 +156,20 @@ def prune_snapshots(root: Path, *, keep: int) -> list[str]:
             shutil.rmtree(Path(root) / manifest.snapshot_id)
             deleted.append(manifest.snapshot_id)
     for staging in Path(root).glob(".tmp-*") if Path(root).is_dir() else ():
-        if time.time() - staging.stat().st_mtime > UNFINISHED_AFTER_SECONDS:
+        try:
+            idle = time.time() - _last_written(staging)
+        except FileNotFoundError:  # published (renamed) or removed meanwhile
+            continue
+        if idle > UNFINISHED_AFTER_SECONDS:
             shutil.rmtree(staging)
             deleted.append(staging.name)
     return deleted
+
+
+def _last_written(staging: Path) -> float:
+    """When anything in a staging folder last changed: a table still being written keeps its
+    folder young, however long ago the folder itself was made."""
+    return max([staging.stat().st_mtime, *(f.stat().st_mtime for f in staging.iterdir())])
 
 
 def current_snapshot_id(root: Path) -> str | None:

@@ -1,4 +1,5 @@
-"""Standing records: the licences, penalties and list entries in force, each with its window.
+"""Standing records: the licences, penalties, list entries and breached commitments in force,
+each with its window.
 
 A published snapshot carries, beside the grades and the reasons, every record that may still be
 shown or acted on, with the dates that bound it: ``start`` (its decision or entry), ``until``
@@ -12,7 +13,9 @@ penalty whose publicity ended in October.
 ``public`` says whether the record may go on a public page at all: licences, penalties and the
 red and black lists may (双公示, 红黑榜), except a minor penalty (轻微: warnings, public
 criticism, simplified procedures), which is in principle not published (DOMAIN.md, 国办发〔2025〕
-22号); the key-attention and judgment-debtor lists are for regulators only.
+22号); the key-attention and judgment-debtor lists are for regulators only. A breached credit
+commitment stands from its verification for ``breach_effect_months`` (``models/workflows.yaml``),
+for the measures it triggers (no approval by commitment), and is not published here.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import pyarrow as pa
 
 from credit_scoring.features.sources import regimes_sql, sql_date, sql_text, tier_expression
 from credit_scoring.policies.publicity import TIERS, PublicityPolicy, load_publicity_policy
+from credit_scoring.policies.workflows import load_workflow_policy
+from credit_scoring.records.codes import COMMITMENT_TYPES
 from credit_scoring.records.store import Store
 
 __all__ = ["PUBLIC_LISTS", "STANDING_COLUMNS", "in_force", "standing_records"]
@@ -51,7 +56,10 @@ def standing_records(
     """
     policy = policy or load_publicity_policy()
     only = _only(subjects)
-    union = " UNION ALL ".join((_penalties(policy, only), _licences(only), _list_entries(only)))
+    months = load_workflow_policy().commitments.breach_effect_months
+    union = " UNION ALL ".join(
+        (_penalties(policy, only), _licences(only), _list_entries(only), _breaches(months, only))
+    )
     withdrawn = _withdrawn(policy)
     sql = f"""SELECT r.*, w.withdrawn_on FROM ({union}) r
               LEFT JOIN ({withdrawn}) w USING (record_table, record_id)
@@ -116,12 +124,24 @@ def _list_entries(only: str) -> str:
             FROM list_entries WHERE true {only}"""
 
 
+def _breaches(months: int, only: str) -> str:
+    # Known from its verification (else its term, else its signing), as the features count it:
+    # a breach verified later was pending until then.
+    kinds = " ".join(f"WHEN {sql_text(c)} THEN {sql_text(label + '信用承诺未履行')}"
+                     for c, label in COMMITMENT_TYPES.labels.items())  # fmt: skip
+    return f"""SELECT uscc, 'commitments', record_id, fulfilment,
+                   CASE commitment_type {kinds} ELSE '信用承诺未履行' END, NULL, NULL,
+                   commitment_type, known, CAST(known + to_months({int(months)}) AS DATE), false
+            FROM (SELECT *, coalesce(verified_date, due_date, signed_date) AS known
+                  FROM commitments WHERE fulfilment = 'breached' {only})"""
+
+
 def _withdrawn(policy: PublicityPolicy) -> str:
     # The first removing event takes the record out from its date on.
     cases = " ".join(
         f"""WHEN "table" = {sql_text(table)} THEN event_type IN
             ({", ".join(sql_text(e) for e in policy.removing(table))})"""
-        for table in ("penalties", "licences", "list_entries")
+        for table in ("penalties", "licences", "list_entries", "commitments")
     )
     return f"""SELECT "table" AS record_table, record_id, min(event_date) AS withdrawn_on
                FROM record_events WHERE CASE {cases} ELSE false END

@@ -3,7 +3,8 @@
 Built from the store as of a date with the grades the plan uses. Small named steps:
 ``subjects_in_scope`` (registered and active by then, inside the plan's regions and domains),
 ``inspection_history`` (the year's count, the last date and who inspected last time),
-``_fresh_complaints``, then the department, the stratum and the eligibility rules in pandas.
+``_fresh_complaints``, ``overdue_rectifications`` (warning interviews past their deadline),
+then the department, the stratum and the eligibility rules in pandas.
 The eligible frame comes out in canonical order (by USCC), which the draw and the commitment
 rely on.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "Scope",
     "build_frame",
     "inspection_history",
+    "overdue_rectifications",
     "subjects_in_scope",
     "supervising_departments",
 ]
@@ -56,13 +58,18 @@ class Frame:
     eligible: pd.DataFrame
     in_scope: int
     excluded: dict[str, int] = field(default_factory=dict)
+    # The due subjects an overdue rectification made due: uscc, interview (its record id),
+    # department, rectify_by (ISO), by USCC. Sealed in the plan's parameters.
+    rectification: tuple[dict[str, str], ...] = ()
 
     def without(self, drop: np.ndarray, reason: str) -> Frame:
         """The frame less the eligible rows flagged in ``drop``, counted under ``reason``."""
         if not drop.any():
             return self
         kept = self.eligible[~drop].reset_index(drop=True)
-        return Frame(kept, self.in_scope, {**self.excluded, reason: int(drop.sum())})
+        left = set(kept["uscc"])
+        return Frame(kept, self.in_scope, {**self.excluded, reason: int(drop.sum())},
+                     tuple(r for r in self.rectification if r["uscc"] in left))  # fmt: skip
 
 
 def _sql_date(day: dt.date) -> str:
@@ -113,6 +120,23 @@ def _fresh_complaints(store: Store, as_of: dt.date, window_days: int) -> set[str
     return {row[0] for row in rows}
 
 
+def overdue_rectifications(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """Subjects past a warning interview's rectification deadline at ``as_of``: held by then,
+    not rectified by then, and not inspected since the deadline (the next inspection checks the
+    rectification). One row per subject, its earliest deadline: ``uscc``, ``interview`` (the
+    record id), ``department`` (who interviewed it), ``rectify_by``."""
+    day = _sql_date(as_of)
+    return store.con.execute(
+        f"""SELECT uscc, record_id AS interview, department, rectify_by FROM interviews i
+            WHERE interview_date <= {day} AND rectify_by < {day}
+              AND (rectified_date IS NULL OR rectified_date > {day})
+              AND NOT EXISTS (SELECT 1 FROM inspections x WHERE x.uscc = i.uscc
+                              AND x.inspection_date > i.rectify_by AND x.inspection_date <= {day})
+            QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY rectify_by, record_id) = 1
+            ORDER BY uscc"""
+    ).df()
+
+
 def supervising_departments(subjects: pd.DataFrame, policy: SamplingPolicy) -> pd.Series:
     """The first listed department whose regions and domains hold the subject's."""
     department = pd.Series(None, index=subjects.index, dtype=object)
@@ -140,10 +164,17 @@ def build_frame(
     within the minimum gap; a fresh substantiated complaint overrides the gap (and the cap if
     the policy says so). A subject whose mandated inspection falls due by the end of the plan's
     period (``due_by`` at most ``as_of + period_days``) is in the stratum ``due``, taken with
-    certainty: the rule that mandates it overrides the cap and the gap.
+    certainty: the rule that mandates it overrides the cap and the gap. So is a subject past
+    the deadline of a warning interview's rectification (``due_by`` that deadline), in the
+    plans of the department that interviewed it; the frame lists them in ``rectification``.
     """
     subjects = subjects_in_scope(store, as_of, scope)
     subjects["department"] = supervising_departments(subjects, policy)
+    overdue = overdue_rectifications(store, as_of)
+    # The interviewing department takes the subject into its own next plan.
+    by = dict(zip(overdue["uscc"], overdue["department"], strict=True))
+    interviewed = subjects["uscc"].isin(by).to_numpy()
+    subjects.loc[interviewed, "department"] = subjects.loc[interviewed, "uscc"].map(by)
     if scope.department is not None:
         policy.department(scope.department)  # an unknown name is an error, not an empty plan
         subjects = subjects[subjects["department"] == scope.department]
@@ -158,13 +189,23 @@ def build_frame(
     frame["stratum"] = np.where(frame["fresh_complaint"], "complaint", frame["grade"])
     _, minimum = mandated_minimum(frame["domains"], frame["grade"], policy)
     due_by = due_dates(frame["last_inspection"], frame["registered_date"], minimum, as_of)
+    # An overdue rectification is due on its deadline (before the plan: due, whatever the rest).
+    deadlines = dict(zip(overdue["uscc"], pd.to_datetime(overdue["rectify_by"]), strict=True))
+    rectify_by = pd.to_datetime(frame["uscc"].map(deadlines))
+    due_by = due_by.mask(rectify_by.notna() & ~(due_by <= rectify_by), rectify_by)
     frame["due_by"] = due_by.dt.date
     period_end = pd.Timestamp(as_of + dt.timedelta(days=policy.period_days))
     frame.loc[(due_by <= period_end).to_numpy(), "stratum"] = DUE
     reasons = _exclusions(frame, policy, as_of)
     excluded = reasons.value_counts().to_dict()
     eligible = frame[reasons.isna()].sort_values("uscc", kind="stable").reset_index(drop=True)
-    return Frame(eligible[FRAME_COLUMNS], len(frame), {str(k): int(v) for k, v in excluded.items()})
+    taken = overdue[overdue["uscc"].isin(eligible["uscc"])]
+    rectification = tuple(
+        {"uscc": u, "interview": i, "department": d, "rectify_by": str(pd.Timestamp(r).date())}
+        for u, i, d, r in taken[["uscc", "interview", "department", "rectify_by"]].to_numpy()
+    )
+    return Frame(eligible[FRAME_COLUMNS], len(frame), {str(k): int(v) for k, v in excluded.items()},
+                 rectification)  # fmt: skip
 
 
 def _exclusions(frame: pd.DataFrame, policy: SamplingPolicy, as_of: dt.date) -> pd.Series:

@@ -92,9 +92,13 @@ def _budget(frame: Frame, policy: SamplingPolicy, budget: int | None, rate: floa
 def _parameters(
     frame: Frame, policy: SamplingPolicy, allocation: Allocation, pool: pd.DataFrame, **plan: Any
 ) -> dict[str, Any]:
-    """Everything the draw and the assignment depend on, besides the seed and the list."""
+    """Everything the draw and the assignment depend on, besides the seed and the list; with
+    the subjects an overdue rectification made due, when there are any (a plan without keeps
+    the parameters, so the commitment, of before interviews existed)."""
+    taken = {"rectification_due": list(frame.rectification)} if frame.rectification else {}
     return {
         **plan,
+        **taken,
         "policy": policy.model_dump(mode="json"),
         "policy_digest": policy_digest(policy),
         "stratum_sizes": allocation.stratum_sizes,
@@ -262,6 +266,19 @@ def _assign(
     return Assignment(inspectors)
 
 
+def _rectifications_taken(plan: Plan) -> list[str]:
+    """Each subject the plan sealed as due for an overdue rectification is in its due stratum
+    and drawn (with probability 1); what is not, said."""
+    frame = plan.frame
+    certain = set(frame.loc[(frame["stratum"] == DUE) & frame["selected"].astype(bool), "uscc"])
+    missing = [r["uscc"] for r in plan.parameters.get("rectification_due", [])
+               if r["uscc"] not in certain]  # fmt: skip
+    if not missing:
+        return []
+    return [f"{len(missing)} subject(s) sealed as due for an overdue rectification are not "
+            f"drawn with certainty: {', '.join(missing[:5])}"]  # fmt: skip
+
+
 def verify_plan(store: Store, plan_id: str) -> VerificationResult:
     """Recompute a stored plan's commitment and rerun its draw and inspector assignment.
 
@@ -301,5 +318,6 @@ def verify_plan(store: Store, plan_id: str) -> VerificationResult:
     assignment_ok = [";".join(ids) if ids else None for ids in rerun] == stored
     if not assignment_ok:
         problems.append("rerunning the inspector assignment gives different inspectors")
+    problems += _rectifications_taken(plan)
     return VerificationResult(plan_id, recomputed == plan.commitment, bool(draw_ok),
                               assignment_ok, recomputed, problems)  # fmt: skip

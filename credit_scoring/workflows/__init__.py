@@ -1,5 +1,6 @@
 """Workflows: review cases (objections, credit repair), re-grades and the append-only audit."""
 
+from credit_scoring.workflows import commitments, interviews, listing, sanctions  # noqa: F401  (their tables join connect())
 from credit_scoring.workflows.audit import audit_entries
 from credit_scoring.workflows.database import connect
 from credit_scoring.workflows.objections import decide_objection, file_objection, list_objections

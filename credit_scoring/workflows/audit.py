@@ -1,4 +1,5 @@
-"""The append-only audit trail: every objection, repair, decision and re-grade."""
+"""The append-only audit trail: every objection, repair, decision and re-grade, hash-chained
+(:mod:`credit_scoring.workflows.chain`; ``credit-scoring audit verify`` checks it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from credit_scoring.workflows.chain import append
 from credit_scoring.workflows.database import AuditEntry
 
 __all__ = ["audit_entries", "record", "record_access"]
@@ -23,9 +25,13 @@ def record(
     target: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    row: object | None = None,
 ) -> None:
-    """Add one entry to the session; it commits with the change it describes, or not at all."""
-    session.add(
+    """Chain one entry onto the log in the session; it commits with the change it describes, or
+    not at all. ``row`` is the case or key the entry decides: its hash as written is kept, so a
+    later edit of the row outside the library is found."""
+    append(
+        session,
         AuditEntry(
             at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             actor=actor,
@@ -34,7 +40,8 @@ def record(
             target=target,
             before=_json(before),
             after=_json(after),
-        )
+        ),
+        row,
     )
 
 

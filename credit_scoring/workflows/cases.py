@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from credit_scoring.errors import AlreadyDecided, WorkflowItemNotFound
+from credit_scoring.explain.explanation import Explanation
 from credit_scoring.grading import GradeInForce
 from credit_scoring.snapshots.serving import Regraded
 from credit_scoring.workflows.audit import record as audit
@@ -23,7 +24,7 @@ from credit_scoring.workflows.database import _ReviewCase
 from credit_scoring.workflows.regrades import regrade_subject
 from credit_scoring.workflows.workspace import Workspace
 
-__all__ = ["decide_case", "file_case", "list_cases"]
+__all__ = ["decide_case", "file_case", "get_case", "list_cases", "preview_decision"]
 
 Case = TypeVar("Case", bound=_ReviewCase)
 
@@ -47,7 +48,8 @@ def file_case(
         session.add(case)
         session.flush()
         audit(session, actor=actor, action=action, uscc=case.uscc, target=_target(case),
-              after={**details, "status": case.status, "grade": in_force.grade})  # fmt: skip
+              after={**details, "status": case.status, "grade": in_force.grade},
+              row=case)  # fmt: skip
         if event is not None:
             space.store.add_event(case.record_table, case.record_id, event[0], day, actor, event[1])
         session.commit()
@@ -75,7 +77,8 @@ def decide_case(
         case.grade_after, case.after_as_of, case.after_scorer = GradeInForce.of(regraded)
         audit(session, actor=reviewer, action=f"{kind.noun}_{status}", uscc=case.uscc,
               target=_target(case), before={"status": "pending", "grade": case.grade_before},
-              after={"status": status, "grade": case.grade_after, "note": note})  # fmt: skip
+              after={"status": status, "grade": case.grade_after, "note": note},
+              row=case)  # fmt: skip
         session.commit()
     return case, regraded
 
@@ -95,6 +98,26 @@ def list_cases(
         query = query.where(kind.status == "pending", kind.decide_due < overdue_on)
     with Session(engine, expire_on_commit=False) as session:
         return list(session.scalars(query))
+
+
+def preview_decision(
+    space: Workspace, case: _ReviewCase, *, event: str, today: dt.date
+) -> Explanation:
+    """The grade the subject would get today were ``case`` decided with ``event`` (e.g.
+    ``objection_upheld``): graded as if the event were stored, with nothing written."""
+    return space.grading().explain(
+        space.store, case.uscc, as_of=today,
+        hypothetical_events=[(case.record_table, case.record_id, event, today)],
+    )  # fmt: skip
+
+
+def get_case(engine: Engine, kind: type[Case], case_id: int) -> Case:
+    """One case by id; ``WorkflowItemNotFound`` if there is none."""
+    with Session(engine, expire_on_commit=False) as session:
+        case = session.get(kind, case_id)
+    if case is None:
+        raise WorkflowItemNotFound(f"no {kind.noun} {case_id}")
+    return case
 
 
 def _target(case: _ReviewCase) -> str:

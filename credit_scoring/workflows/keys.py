@@ -89,7 +89,7 @@ def create_key(engine: Engine, *, name: str, role: str, actor: str) -> tuple[Key
     with Session(engine, expire_on_commit=False) as session:
         session.add(row)
         audit(session, actor=actor, action="key_created", uscc=None, target=f"key:{key_id}",
-              after={"name": name, "role": role})  # fmt: skip
+              after={"name": name, "role": role}, row=row)  # fmt: skip
         session.commit()
     return _info(row), canonical_token(key_id, secret)
 
@@ -101,7 +101,14 @@ def revoke_key(engine: Engine, key_id: str, *, actor: str) -> KeyInfo:
             raise KeyNotFound(f"no API key {key_id!r}")
         if row.revoked_at is None:
             row.revoked_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            audit(session, actor=actor, action="key_revoked", uscc=None, target=f"key:{key_id}")
+            audit(
+                session,
+                actor=actor,
+                action="key_revoked",
+                uscc=None,
+                target=f"key:{key_id}",
+                row=row,
+            )
             session.commit()
     return _info(row)
 

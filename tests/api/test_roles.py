@@ -9,9 +9,13 @@ import pytest
 from api.auth import Role
 from credit_scoring.workflows.keys import ROLES
 
+from . import closed_loop_roles as closed_loop
+from . import listing_roles as listing
+
 CALLERS = [None, *[str(r) for r in Role]]  # None: no key at all
 READERS = {"regulator", "reviewer", "analyst", "admin"}
 EVERYONE = set(CALLERS)
+ACTING = {"regulator", "admin"}
 
 # (method, path template, body maker, statuses on success, who may call). {u} is a graded
 # subject; objection and repair ids are made fresh for each call that may succeed.
@@ -21,6 +25,7 @@ ENDPOINTS = [
     ("GET", "/v1/subjects/{u}/grade", None, 200, READERS),
     ("GET", "/v1/subjects/{u}/explanation", None, 200, READERS),
     ("GET", "/v1/subjects/{u}/records", None, 200, {"reviewer"}),
+    ("GET", "/v1/subjects/{u}/report.pdf", None, 200, {"regulator", "reviewer"}),
     ("POST", "/v1/subjects/{u}/regrade", None, 200, {"reviewer"}),
     ("POST", "/v1/objections", "objection", 201, EVERYONE),
     ("GET", "/v1/objections", None, 200, {"regulator", "reviewer"}),
@@ -29,14 +34,42 @@ ENDPOINTS = [
     ("GET", "/v1/repairs", None, 200, {"regulator", "reviewer"}),
     ("POST", "/v1/repairs/{repair}/decision", "approve", 200, {"reviewer"}),
     ("POST", "/v1/credit-checks", "check", 200, {"regulator", "reviewer"}),
+    ("POST", "/v1/credit-checks/batch", "batch", 200, {"regulator", "reviewer"}),
     ("POST", "/v1/plans", "plan", 201, {"regulator", "admin"}),
     ("GET", "/v1/plans", None, 200, READERS),
     ("GET", "/v1/plans/{plan}", None, 200, READERS),
+    ("GET", "/v1/statistics", None, 200, {"regulator", "analyst", "admin"}),
     ("POST", "/v1/plans/{plan}/verify", None, 200, READERS),
     ("GET", "/public/merchants/{u}", None, 200, EVERYONE),
     ("GET", "/public/merchants/{u}/qr.png", None, 200, EVERYONE),
     ("GET", "/public/lists/red", None, 200, EVERYONE),
     ("GET", "/public/lists/black", None, 200, EVERYONE),
+    ("GET", "/public/reports/{report}", None, 200, EVERYONE),
+    # Issue 16: commitments verified, warning interviews, 一公开 (ids: closed_loop_roles.py);
+    # ACTING: the supervising departments' roles, as for drawing plans.
+    ("GET", "/v1/commitments/due", None, 200, READERS),
+    ("POST", "/v1/commitments/{commitment}/verification", "verification", 200, ACTING),
+    ("GET", "/v1/interviews", None, 200, READERS),
+    ("GET", "/v1/interviews/candidates", None, 200, READERS),
+    ("POST", "/v1/interviews", "interview", 201, ACTING),
+    ("POST", "/v1/interviews/{interview}/record", "held", 200, ACTING),
+    ("POST", "/v1/interviews/{held}/rectification", "rectified", 200, ACTING),
+    ("GET", "/v1/plan-results", None, 200, {"regulator", "analyst", "admin"}),
+    ("GET", "/public/plans", None, 200, EVERYONE),
+    ("GET", "/public/plans/{plan}", None, 200, EVERYONE),
+    # Issue 16: list identification and joint measures' tasks (ids: listing_roles.py).
+    ("GET", "/v1/lists/candidates", None, 200, {"regulator", "reviewer"}),
+    ("POST", "/v1/lists/candidates/black/{candidate}/notice", None, 201, {"regulator"}),
+    ("GET", "/v1/lists/cases", None, 200, {"regulator", "reviewer"}),
+    ("GET", "/v1/lists/cases/{listing}", None, 200, {"regulator", "reviewer"}),
+    ("POST", "/v1/lists/cases/{listing}/objection", "notice_objection", 201, EVERYONE),
+    ("POST", "/v1/lists/cases/{objected}/objection/decision", "uphold", 200, {"reviewer"}),
+    ("POST", "/v1/lists/cases/{listing}/decision", "withdraw", 200, {"regulator"}),
+    ("POST", "/v1/lists/exits", None, 200, {"regulator"}),
+    ("POST", "/v1/sanctions/tasks", "check", 201, {"regulator"}),
+    ("GET", "/v1/sanctions/tasks", None, 200, {"regulator", "analyst"}),
+    ("POST", "/v1/sanctions/tasks/{task}/response", "acknowledge", 200, {"regulator"}),
+    ("GET", "/v1/sanctions/statistics", None, 200, {"regulator", "analyst", "admin"}),
 ]
 
 
@@ -60,6 +93,26 @@ def _body(kind, samples):
 
 
 PLAN_REQUEST = {"as_of": "2026-09-30", "rate": 0.1, "seed": 7}
+
+
+def _payload(kind, samples, service=None):
+    """A batch check uploads a file (multipart); every other endpoint takes JSON."""
+    if kind in closed_loop.BODIES:
+        return {"json": closed_loop.body(kind, service)}
+    if kind in listing.BODIES:
+        return {"json": listing.body(kind, service)}
+    if kind == "batch":
+        content = f"统一社会信用代码\n{samples.penalised[0]}\n".encode()
+        return {"files": {"file": ("list.csv", content)}, "data": {"scenario": "procurement"}}
+    return {"json": _body(kind, samples)}
+
+
+def _report(service, samples):
+    """The number of a credit report, issued once per service by a regulator."""
+    if not hasattr(service, "report_no"):
+        issued = service.get(f"/v1/subjects/{samples.penalised[0]}/report.pdf", "regulator")
+        service.report_no = issued.headers["X-Report-No"]
+    return service.report_no
 
 
 def _plan(service):
@@ -93,9 +146,12 @@ def test_every_endpoint_admits_exactly_its_roles(
         objection=_pending(service, samples, "objection") if "{objection}" in template else "",
         repair=_pending(service, samples, "repair") if "{repair}" in template else "",
         plan=_plan(service) if "{plan}" in template else "",
+        report=_report(service, samples) if "{report}" in template else "",
+        **closed_loop.path_ids(service, template),
+        **listing.path_ids(service, template, samples),
     )
     response = service.client.request(
-        method, path, json=_body(body, samples), headers=service.headers(role)
+        method, path, headers=service.headers(role), **_payload(body, samples, service)
     )
     expected = success if role in allowed else 401 if role is None else 403
     assert response.status_code == expected, response.text
@@ -115,11 +171,14 @@ def test_the_table_covers_every_route_and_every_route_declares_its_roles(service
 
 
 def _as_schema_path(template):
+    for placeholder, name in {**closed_loop.SCHEMA_PATHS, **listing.SCHEMA_PATHS}.items():
+        template = template.replace(placeholder, name)
     return (
         template.replace("{u}", "{uscc}")
         .replace("{objection}", "{objection_id}")
         .replace("{repair}", "{repair_id}")
         .replace("{plan}", "{plan_id}")
+        .replace("{report}", "{report_no}")
         .replace("/lists/red", "/lists/{list_type}")
         .replace("/lists/black", "/lists/{list_type}")
     )

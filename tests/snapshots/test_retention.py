@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import shutil
@@ -23,6 +24,8 @@ from credit_scoring.snapshots import (
 )
 
 AS_OF = dt.date(2026, 9, 30)
+# The module, not the function of the same name the package exports.
+publish_module = importlib.import_module("credit_scoring.snapshots.publish")
 
 
 def _publish(root, n: int) -> list[str]:
@@ -94,3 +97,35 @@ def test_the_cli_lists_and_prunes(published, tmp_path):
     assert pruned.exit_code == 0, pruned.output
     assert "deleted 3 snapshot(s)" in pruned.output
     assert [m.snapshot_id for m in published_snapshots(root)] == [published[1][-1]]
+
+
+def test_a_publication_killed_mid_way_is_pruned_an_hour_after_its_last_write(
+    published, tmp_path, monkeypatch
+):
+    root = _copy(published[0], tmp_path / "copy")
+    written = []
+
+    def killed_after_one_table(frame, path):
+        if written:
+            raise KeyboardInterrupt  # kill -9 between two tables: the staging folder stays
+        written.append(path)
+        return write_table(frame, path)
+
+    write_table = publish_module._write_table
+    monkeypatch.setattr(publish_module, "_write_table", killed_after_one_table)
+    tables = {"grades": pa.table({"uscc": ["X"]}), "explanations": pa.table({"uscc": ["X"]})}
+    with pytest.raises(KeyboardInterrupt):
+        publish_snapshot(root, tables, as_of=AS_OF, store_read_at=dt.datetime(2026, 10, 1),
+                         grading={"policy_version": "p", "model_version": "m",
+                                  "source": "rules", "fallback": None})  # fmt: skip
+    [staging] = root.glob(".tmp-*")
+    two_hours_ago = time.time() - 7200
+    os.utime(staging, (two_hours_ago, two_hours_ago))
+    # The folder was made long ago but a table in it was written just now: a publication
+    # still writing a large table is never pulled from under it.
+    assert prune_snapshots(root, keep=4) == []
+    os.utime(written[0], (two_hours_ago, two_hours_ago))
+    pruned = CliRunner().invoke(app, ["snapshots", "prune", "--keep", "4", "--snapshots",
+                                      str(root), "--json"])  # fmt: skip
+    assert json.loads(pruned.stdout) == {"deleted_snapshots": [staging.name]}
+    assert not staging.exists() and current_snapshot_id(root) == published[1][-1]
