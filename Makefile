@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # LightGBM's OpenMP threads must wait passively, or they stall each other on 2 shared cores.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: system install demo test lint bench clean
+.PHONY: system install demo test test-lowest lint bench clean notebook mlflow
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,26 @@ install: system $(STAMP)
 demo: install
 	$(BIN)/credit-scoring demo
 
+# JupyterLab on the repository (the `notebooks` extra). The notebooks read CREDIT_SCORING_* as
+# the command line does, paths from the repository root; with no store set, the demo's.
+$(VENV)/.notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	touch $@
+
+# As root (a container, as for `make system`) JupyterLab must be told it may.
+notebook: $(VENV)/.notebooks
+	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+# The MLflow UI (runs, the champion alias, the logged plots) on the registry the store grades
+# with: CREDIT_SCORING_MLRUNS, else the one the store recorded when trained (the demo's after
+# `make demo`), else mlruns/. `make mlflow MLRUNS=DIR` opens another.
+MLFLOW_PORT ?= 5000
+REGISTRY = $(BIN)/python -c 'from credit_scoring.notebook import registry; print(registry())'
+mlflow: $(STAMP)
+	@set -e; root="$(if $(MLRUNS),$(abspath $(MLRUNS)),$$($(REGISTRY)))"; \
+	echo "MLflow UI on $$root: http://127.0.0.1:$(MLFLOW_PORT)"; \
+	$(BIN)/mlflow ui --backend-store-uri "sqlite:///$$root/mlflow.db" --port $(MLFLOW_PORT)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -31,6 +51,15 @@ lint: install
 test: lint
 	scripts/system-packages.sh --tests
 	$(BIN)/pytest
+
+# The ingestion tests again on the lowest pandas pyproject.toml allows (constraints/lowest.txt),
+# in a virtualenv of their own: `make test` installs the newest. CI runs both (.ci/run).
+LOWEST := .venv-lowest
+test-lowest:
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet -c constraints/lowest.txt -e '.[dev]'
+	$(LOWEST)/bin/pytest tests/records
 
 # Minutes to an hour; run by hand on a quiet machine. features builds the 1M-subject store the
 # later ones use; demo trains the champion they score with.
@@ -44,4 +73,4 @@ bench: demo
 	$(BIN)/python benchmarks/bench_plans.py scale
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) data .pytest_cache .mypy_cache .ruff_cache

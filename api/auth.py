@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -31,6 +31,7 @@ from credit_scoring.workflows.keys import (
 
 __all__ = [
     "API_KEY_SCHEME",
+    "PROBLEMS_KEY",
     "Caller",
     "CallerDep",
     "KeyRing",
@@ -172,12 +173,21 @@ class RoleRoute(APIRoute):
         return admitted
 
 
-def allow(*roles: Role) -> dict[str, Any]:
-    """Route keyword arguments that admit only ``roles``; the roles also go into OpenAPI."""
+# Where allow() leaves an endpoint's errors for api/openapi.py, which turns them into responses.
+PROBLEMS_KEY = "x-problems"
+
+
+def allow(*roles: Role, errors: Iterable[int] = ()) -> dict[str, Any]:
+    """Route keyword arguments that admit only ``roles``; the roles go into OpenAPI, and with
+    them ``errors``, the problems the endpoint answers besides those its shape implies (400,
+    401, 403, 413, 422, 503: see :mod:`api.openapi`), such as 404, 409 or 429."""
     security: list[dict[str, list[str]]] = [{"ApiKey": []}]
     if Role.public in roles:  # the key is optional: no requirement, or the key
         security = [{}, *security]
-    return {"openapi_extra": {"x-roles": [str(r) for r in roles], "security": security}}
+    extra: dict[str, Any] = {"x-roles": [str(r) for r in roles], "security": security}
+    if errors:
+        extra[PROBLEMS_KEY] = sorted(set(errors))
+    return {"openapi_extra": extra}
 
 
 API_KEY_SCHEME = {

@@ -20,6 +20,7 @@ from credit_scoring.snapshots import Served
 from credit_scoring.workflows import Workspace
 
 __all__ = [
+    "NEEDS_STATE",
     "Caller",
     "CallerDep",
     "ReadingWorkspaceDep",
@@ -88,3 +89,9 @@ def _reading_workspace(services: ServicesDep) -> Iterator[Workspace]:
 
 WorkspaceDep = Annotated[Workspace, Depends(_workspace)]
 ReadingWorkspaceDep = Annotated[Workspace, Depends(_reading_workspace)]
+
+# The dependencies that reach the service's state (the workspaces through ServicesDep): before
+# a snapshot is loaded, or while a batch job holds the store, a route using one answers 503,
+# and its OpenAPI operation says so (api/openapi.py). So does a path_only route: it calls
+# served_now itself.
+NEEDS_STATE = frozenset({_services, _served})

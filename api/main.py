@@ -8,15 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
-from api.auth import API_KEY_SCHEME
 from api.errors import install_handlers
 from api.middleware import Edges
+from api.openapi import openapi_document
 from api.routes import ROUTERS
 from api.services import Services
 from credit_scoring.settings import Settings
@@ -60,22 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # are included with no options, so their routes join the app's as they are, as
         # include_router did before 0.16x (only app.dependency_overrides would not reach them).
         app.router.routes.extend(router.routes)
-    app.openapi = lambda: _openapi_with_roles(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.add_middleware(Edges)
     return app
-
-
-def _openapi_with_roles(app: FastAPI) -> dict[str, Any]:
-    """The schema, with each operation's roles also written into its description for /docs."""
-    if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version,
-                             description=app.description, routes=app.routes)  # fmt: skip
-        schema.setdefault("components", {})["securitySchemes"] = {"ApiKey": API_KEY_SCHEME}
-        for methods in schema["paths"].values():
-            for operation in methods.values():
-                roles = operation.get("x-roles")
-                if roles:
-                    text = operation.get("description", "")
-                    operation["description"] = f"{text}\n\n**Roles**: {', '.join(roles)}".strip()
-        app.openapi_schema = schema
-    return app.openapi_schema

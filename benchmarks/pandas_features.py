@@ -43,7 +43,10 @@ def pandas_features(
     """One row per subject existing at ``as_of``: ``uscc`` then every feature of ``catalog``."""
     policy = policy or load_publicity_policy()
     day = pd.Timestamp(as_of)
-    subjects = _read(store, "subjects", ["uscc", *SOURCES["subjects"]])
+    own = [c for c in SOURCES["subjects"] if c != "primary_domain"]
+    subjects = _read(store, "subjects", ["uscc", *own, "domains"])
+    # Derived as the engine derives it: the first of the subject's domains.
+    subjects["primary_domain"] = subjects["domains"].str.get(0)
     subjects = subjects[subjects["registered_date"].isna() | (subjects["registered_date"] <= day)]
     frame = subjects.sort_values("uscc").set_index("uscc")
     events = _read(store, "record_events", ["table", "record_id", "event_type", "event_date"])

@@ -50,11 +50,11 @@ from credit_scoring.workflows.audit import record_access
 objections = APIRouter(route_class=RoleRoute, prefix="/v1/objections", tags=["objections"])
 repairs = APIRouter(route_class=RoleRoute, prefix="/v1/repairs", tags=["repairs"])
 # The limit runs before the workspace opens the store: a refused filing touches nothing.
-FILING = {"status_code": 201, "dependencies": [Depends(limit_public_filing)], **allow(*EVERYONE)}
+FILING: dict[str, Any] = {"status_code": 201, "dependencies": [Depends(limit_public_filing)]}
 LISTING = allow(Role.regulator, Role.reviewer)
 
 
-@objections.post("", **FILING)
+@objections.post("", **FILING, **allow(*EVERYONE, errors=[404, 409, 429]))
 def file(
     body: ObjectionCreate, caller: CallerDep, served: ServedDep, space: WorkspaceDep,
     today: TodayDep,
@@ -80,7 +80,7 @@ def list_all_objections(
     return _listed(found, caller, services, "objections_read", uscc)
 
 
-@objections.post("/{objection_id}/decision", **allow(Role.reviewer))
+@objections.post("/{objection_id}/decision", **allow(Role.reviewer, errors=[404, 409]))
 def decide(
     objection_id: ItemId, body: ObjectionDecision, caller: CallerDep, services: ServicesDep,
     served: ServedDep, space: WorkspaceDep, today: TodayDep,
@@ -93,7 +93,7 @@ def decide(
     return ObjectionDecided(objection=case_reviewer(objection), served=now)
 
 
-@repairs.post("", **FILING)
+@repairs.post("", **FILING, **allow(*EVERYONE, errors=[404, 429]))
 def apply(
     body: RepairCreate, caller: CallerDep, served: ServedDep, space: WorkspaceDep,
     today: TodayDep,
@@ -120,7 +120,7 @@ def list_all_repairs(
                    "repairs_read", uscc)  # fmt: skip
 
 
-@repairs.post("/{repair_id}/decision", **allow(Role.reviewer))
+@repairs.post("/{repair_id}/decision", **allow(Role.reviewer, errors=[404, 409]))
 def decide_application(
     repair_id: ItemId, body: RepairDecision, caller: CallerDep, services: ServicesDep,
     served: ServedDep, space: WorkspaceDep, today: TodayDep,

@@ -25,7 +25,9 @@ router = APIRouter(route_class=RoleRoute, prefix="/v1/commitments", tags=["commi
 
 STAFF = (Role.regulator, Role.reviewer, Role.analyst, Role.admin)
 ACTING = (Role.regulator, Role.admin)  # who verifies: the supervising departments, as for plans
-RecordId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^/\s]+$")]
+# No slash, no white space: \s differs between pydantic's regex (which counts U+0085) and the
+# document's (ECMA-262, which counts U+FEFF), so both are named and the two refuse alike.
+RecordId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^/\s\u0085\ufeff]+$")]
 
 
 @router.get("/due", **allow(*STAFF))
@@ -50,7 +52,7 @@ def due(
                           commitments=rows)  # fmt: skip
 
 
-@router.post("/{record_id}/verification", **allow(*ACTING))
+@router.post("/{record_id}/verification", **allow(*ACTING, errors=[404, 409]))
 def verify(
     record_id: RecordId, body: VerificationCreate, caller: CallerDep, services: ServicesDep,
     served: ServedDep, space: WorkspaceDep, today: TodayDep,

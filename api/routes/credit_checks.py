@@ -26,7 +26,7 @@ from credit_scoring.policies import load_measures
 router = APIRouter(route_class=RoleRoute, prefix="/v1/credit-checks", tags=["credit checks"])
 
 
-@router.post("", **allow(Role.regulator, Role.reviewer))
+@router.post("", **allow(Role.regulator, Role.reviewer, errors=[404]))
 async def check(body: CreditCheckCreate, served: ServedDep, today: TodayDep) -> CreditCheckPublic:
     """The measures of the list that apply to the subject in the scenario, with their records."""
     served.subject(body.uscc)  # 404 for a subject the snapshot does not know

@@ -72,7 +72,7 @@ def candidates(
     return [CandidateOut.model_validate(row) for row in rows.to_dict("records")]
 
 
-@router.post("", status_code=201, **allow(*ACTING))
+@router.post("", status_code=201, **allow(*ACTING, errors=[404, 409]))
 def schedule(
     body: InterviewCreate, caller: CallerDep, served: ServedDep, space: WorkspaceDep,
     today: TodayDep,
@@ -86,7 +86,7 @@ def schedule(
     return interview_out(done, caller, today)
 
 
-@router.post("/{interview_id}/record", **allow(*ACTING))
+@router.post("/{interview_id}/record", **allow(*ACTING, errors=[404, 409]))
 def record(
     interview_id: ItemId, body: InterviewRecord, caller: CallerDep, space: WorkspaceDep,
     today: TodayDep,
@@ -101,7 +101,7 @@ def record(
     return interview_out(done, caller, today)
 
 
-@router.post("/{interview_id}/rectification", **allow(*ACTING))
+@router.post("/{interview_id}/rectification", **allow(*ACTING, errors=[404, 409]))
 def rectification(
     interview_id: ItemId, body: RectificationCreate, caller: CallerDep, space: WorkspaceDep,
     today: TodayDep,

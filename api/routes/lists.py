@@ -10,7 +10,6 @@ black list and credit checks show the entry before the next publish.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections import Counter
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from api.deps import (
     WorkspaceDep,
     limit_public_filing,
 )
-from api.schemas.common import ItemId, Uscc
+from api.schemas.common import ItemId, KnownDay, Uscc
 from api.schemas.listing import (
     CandidatePublic,
     CandidatesPublic,
@@ -56,10 +55,12 @@ from credit_scoring.workflows.listing import (
 )
 
 router = APIRouter(route_class=RoleRoute, prefix="/v1/lists", tags=["list identification"])
-STAFF = allow(Role.regulator, Role.reviewer)
-FILING = {"status_code": 201, "dependencies": [Depends(limit_public_filing)], **allow(*EVERYONE)}
+STAFF_ROLES = (Role.regulator, Role.reviewer)
+STAFF = allow(*STAFF_ROLES)
+FILING = {"status_code": 201, "dependencies": [Depends(limit_public_filing)],
+          **allow(*EVERYONE, errors=[404, 409, 429])}  # fmt: skip
 # Identification reads the records as of a day; the calendar and the store know these years.
-AsOf = Annotated[dt.date | None, Query(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+AsOf = Annotated[KnownDay | None, Query()]
 
 
 @router.get("/candidates", **STAFF)
@@ -79,7 +80,8 @@ def candidates(
     )  # fmt: skip
 
 
-@router.post("/candidates/{list_type}/{uscc}/notice", status_code=201, **allow(Role.regulator))
+@router.post("/candidates/{list_type}/{uscc}/notice", status_code=201,
+             **allow(Role.regulator, errors=[404, 409]))  # fmt: skip
 def notice(
     list_type: IdentifiedList, uscc: Annotated[Uscc, Path()], caller: CallerDep,
     space: WorkspaceDep, today: TodayDep,
@@ -100,7 +102,7 @@ def cases(
     return [_staff(case, caller) for case in found]
 
 
-@router.get("/cases/{case_id}", **STAFF)
+@router.get("/cases/{case_id}", **allow(*STAFF_ROLES, errors=[404]))
 def case(case_id: ItemId, caller: CallerDep, services: ServicesDep) -> ListingStaff:
     return _staff(get_listing(services.engine, case_id), caller)
 
@@ -116,7 +118,7 @@ def object_(
     return _staff(case, caller) if caller.role is not Role.public else _brief(case)
 
 
-@router.post("/cases/{case_id}/objection/decision", **allow(Role.reviewer))
+@router.post("/cases/{case_id}/objection/decision", **allow(Role.reviewer, errors=[404, 409]))
 def decide_objection(
     case_id: ItemId, body: ListingObjectionDecision, caller: CallerDep, services: ServicesDep,
     today: TodayDep,
@@ -127,7 +129,7 @@ def decide_objection(
     return _staff(case, caller)
 
 
-@router.post("/cases/{case_id}/decision", **allow(Role.regulator))
+@router.post("/cases/{case_id}/decision", **allow(Role.regulator, errors=[404, 409]))
 def decide(
     case_id: ItemId, body: ListingDecision, caller: CallerDep, services: ServicesDep,
     space: WorkspaceDep, today: TodayDep,

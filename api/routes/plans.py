@@ -50,7 +50,8 @@ def list_all(space: ReadingWorkspaceDep) -> list[PlanSummary]:
     return [PlanSummary(**row) for row in list_plans(space.store)]
 
 
-@router.get("/{plan_id}", response_model=PlanDetail, responses=FILE_RESPONSES, **allow(*STAFF))
+@router.get("/{plan_id}", response_model=PlanDetail, responses=FILE_RESPONSES,
+            **allow(*STAFF, errors=[404]))  # fmt: skip
 def get(
     plan_id: PlanId,
     space: ReadingWorkspaceDep,
@@ -64,7 +65,7 @@ def get(
     return file_response(content, format, plan.plan_id)
 
 
-@router.post("/{plan_id}/verify", **allow(*STAFF))
+@router.post("/{plan_id}/verify", **allow(*STAFF, errors=[404]))
 def verify(plan_id: PlanId, space: ReadingWorkspaceDep) -> PlanVerification:
     """Rerun the draw from the revealed seed and the stored inputs: the same list, or why not."""
     result = verify_plan(space.store, plan_id)

@@ -31,7 +31,7 @@ templates = Jinja2Templates(directory=FilePath(__file__).parents[1] / "templates
 UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit code")]
 
 
-@router.get("/merchants/{uscc}", response_class=HTMLResponse, **allow(*EVERYONE))
+@router.get("/merchants/{uscc}", response_class=HTMLResponse, **allow(*EVERYONE, errors=[404]))
 async def merchant(
     uscc: UsccPath, request: Request, served: ServedDep, today: TodayDep
 ) -> Response:
@@ -44,7 +44,7 @@ async def merchant(
     "/merchants/{uscc}/qr.png",
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "QR code of the page URL"}},
-    **allow(*EVERYONE),
+    **allow(*EVERYONE, errors=[404]),
 )
 async def merchant_qr(
     uscc: UsccPath, request: Request, served: ServedDep, services: ServicesDep
@@ -70,7 +70,7 @@ async def public_list(
     served: ServedDep,
     today: TodayDep,
     region: Annotated[
-        str | None, Query(pattern=r"^\d{2,6}$", description="Region code or its prefix")
+        str | None, Query(pattern=r"^[0-9]{2,6}$", description="Region code or its prefix")
     ] = None,
     domain: Annotated[str | None, Query(max_length=32, description="e.g. catering")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -90,9 +90,9 @@ async def public_list(
     )  # fmt: skip
 
 
-@router.get("/reports/{report_no}", **allow(*EVERYONE))
+@router.get("/reports/{report_no}", **allow(*EVERYONE, errors=[404]))
 def report_verification(
-    report_no: Annotated[str, Path(pattern=r"^XY\d{8}-[0-9A-F]{8}$")],
+    report_no: Annotated[str, Path(pattern=r"^XY[0-9]{8}-[0-9A-F]{8}$")],
     services: ServicesDep,
     today: TodayDep,
     sha256: Annotated[

@@ -40,7 +40,7 @@ def plans(request: Request, services: ServicesDep, today: TodayDep, format: Form
 
 
 @public.get("/{plan_id}", response_model=PlanPublicationPublic, responses=_PAGE,
-            **allow(*EVERYONE))  # fmt: skip
+            **allow(*EVERYONE, errors=[404]))  # fmt: skip
 def plan(
     plan_id: PlanId, request: Request, services: ServicesDep, today: TodayDep,
     format: Format = "html",

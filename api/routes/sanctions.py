@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query
 from api.auth import Role, RoleRoute, allow
 from api.convert import served_grade
 from api.deps import CallerDep, ServedDep, ServicesDep, TodayDep
-from api.schemas.common import ItemId, Uscc
+from api.schemas.common import ItemId, KnownDay, Uscc
 from api.schemas.sanctions import (
     DepartmentStatisticsPublic,
     SanctionStatisticsPublic,
@@ -37,10 +37,10 @@ from credit_scoring.workflows.sanctions import (
 )
 
 router = APIRouter(route_class=RoleRoute, prefix="/v1/sanctions", tags=["joint measures"])
-Day = Annotated[dt.date | None, Query(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+Day = Annotated[KnownDay | None, Query()]
 
 
-@router.post("/tasks", status_code=201, **allow(Role.regulator))
+@router.post("/tasks", status_code=201, **allow(Role.regulator, errors=[404]))
 def issue(
     body: TaskCreate, caller: CallerDep, services: ServicesDep, served: ServedDep, today: TodayDep
 ) -> list[TaskPublic]:
@@ -69,7 +69,7 @@ def tasks(
     return [_public(t, today) for t in found]
 
 
-@router.post("/tasks/{task_id}/response", **allow(Role.regulator))
+@router.post("/tasks/{task_id}/response", **allow(Role.regulator, errors=[404, 409]))
 def response(
     task_id: ItemId, body: TaskResponse, caller: CallerDep, services: ServicesDep,
     today: TodayDep,

@@ -25,21 +25,22 @@ UsccPath = Annotated[Uscc, Path(description="The subject's unified social credit
 READERS = (Role.regulator, Role.reviewer, Role.analyst, Role.admin)
 
 
-@router.get("/{uscc}/grade", response_model=GradePublic, **allow(*READERS))
+@router.get("/{uscc}/grade", response_model=GradePublic, **allow(*READERS, errors=[404]))
 @path_only  # the hottest two routes: called without FastAPI's parameter solving
 async def get_grade(uscc: UsccPath, request: Request) -> Response:
     """The subject's current grade: the snapshot's, or a newer re-grade."""
     return Response(grade_json(served_now(request), uscc), media_type="application/json")
 
 
-@router.get("/{uscc}/explanation", response_model=ExplanationPublic, **allow(*READERS))
+@router.get("/{uscc}/explanation", response_model=ExplanationPublic,
+             **allow(*READERS, errors=[404]))  # fmt: skip
 @path_only
 async def get_explanation(uscc: UsccPath, request: Request) -> Response:
     """Why the subject has its grade: overrides, adverse reasons with their records, positives."""
     return Response(explanation_json(served_now(request), uscc), media_type="application/json")
 
 
-@router.get("/{uscc}/records", **allow(Role.reviewer))
+@router.get("/{uscc}/records", **allow(Role.reviewer, errors=[404]))
 def get_records(uscc: UsccPath, caller: CallerDep, services: ServicesDep) -> RecordsReviewer:
     """Every record the store holds on the subject, personal data in the clear (audited)."""
     with services.store.open(write=False) as store:
@@ -48,7 +49,7 @@ def get_records(uscc: UsccPath, caller: CallerDep, services: ServicesDep) -> Rec
     return RecordsReviewer(uscc=uscc, **dossier)
 
 
-@router.post("/{uscc}/regrade", **allow(Role.reviewer))
+@router.post("/{uscc}/regrade", **allow(Role.reviewer, errors=[404]))
 def regrade(
     uscc: UsccPath, caller: CallerDep, services: ServicesDep, served: ServedDep, today: TodayDep
 ) -> RegradeResult:
@@ -68,7 +69,7 @@ def regrade(
     "/{uscc}/report.pdf",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "The credit report"}},
-    **allow(Role.regulator, Role.reviewer),
+    **allow(Role.regulator, Role.reviewer, errors=[404]),
 )
 def get_report(
     uscc: UsccPath,

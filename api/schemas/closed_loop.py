@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Uscc
+from api.schemas.common import NOT_BLANK, Uscc
 from api.schemas.subjects import GradePublic
 
 __all__ = [
@@ -113,8 +113,10 @@ class InterviewCreate(_Input):
 
 class InterviewRecord(_Input):
     held_on: dt.date
-    rectification: str = Field(min_length=1, max_length=2000, description="What to put right")
-    interviewers: str = Field(min_length=1, max_length=256)
+    rectification: str = Field(
+        min_length=1, max_length=2000, description="What to put right", json_schema_extra=NOT_BLANK
+    )
+    interviewers: str = Field(min_length=1, max_length=256, json_schema_extra=NOT_BLANK)
     rectify_by: dt.date | None = Field(
         default=None, description="Default: the policy's working days"
     )

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import NOT_BLANK
 from api.schemas.subjects import GradePublic
 
 __all__ = [
@@ -97,8 +98,8 @@ class ListingObjectionCreate(_Input):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "所涉处罚已被撤销", "filed_by": "甲便利店"}]}
     )
-    reason: str = Field(min_length=1, max_length=2000)
-    filed_by: str = Field(min_length=1, max_length=128)
+    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=NOT_BLANK)
+    filed_by: str = Field(min_length=1, max_length=128, json_schema_extra=NOT_BLANK)
 
 
 class ListingObjectionDecision(_Input):

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.common import NOT_BLANK
 from credit_scoring.supervision import PlanHeader
 
 __all__ = ["PlanCreate", "PlanDetail", "PlanItem", "PlanSummary", "PlanVerification"]
@@ -19,14 +20,23 @@ class PlanCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"as_of": "2026-09-30", "rate": 0.1, "seed": 20261001,
-                                         "design": "stratified"}]},
+        json_schema_extra={
+            "examples": [{"as_of": "2026-09-30", "rate": 0.1, "seed": 20261001,
+                          "design": "stratified"}],
+            # _budget_or_rate's rule, for the document: not a budget and a rate both.
+            "not": {"required": ["budget", "rate"],
+                    "properties": {"budget": {"type": "integer"}, "rate": {"type": "number"}}},
+        },
     )  # fmt: skip
     as_of: dt.date
-    seed: int = Field(ge=0, le=2**63 - 1)
+    # Up to 2**63 - 1 (a BIGINT); the document says 2**53 - 1, as far as a JSON number is exact
+    # everywhere (a larger bound would be read as a float, and sent above the true one).
+    seed: int = Field(ge=0, le=2**63 - 1, json_schema_extra={"maximum": 2**53 - 1})
     budget: int | None = Field(default=None, ge=1, le=10_000_000)
     rate: float | None = Field(default=None, gt=0, le=1)
-    department: str | None = Field(default=None, min_length=1, max_length=128)
+    department: str | None = Field(
+        default=None, min_length=1, max_length=128, json_schema_extra=NOT_BLANK
+    )
     regions: list[str] = Field(default_factory=list, max_length=100)
     domains: list[str] = Field(default_factory=list, max_length=100)
     design: Literal["stratified", "pps"] | None = None

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.checks import Scenario
-from api.schemas.common import Uscc
+from api.schemas.common import NOT_BLANK, Uscc
 
 __all__ = [
     "DepartmentStatisticsPublic",
@@ -35,7 +35,7 @@ class TaskCreate(BaseModel):
     uscc: Uscc
     scenario: Scenario
     reference: str | None = Field(
-        default=None, min_length=1, max_length=100,
+        default=None, min_length=1, max_length=100, json_schema_extra=NOT_BLANK,
         description="The application checked; default: the scenario and the day",
     )  # fmt: skip
 

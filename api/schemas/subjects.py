@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import UtcDatetime
 from credit_scoring.explain.explanation import Explanation
 
 __all__ = ["ExplanationPublic", "GradePublic", "RecordsReviewer", "RegradeResult"]
@@ -39,8 +40,9 @@ class GradePublic(BaseModel):
     policy_version: str
     model_version: str
     snapshot_id: str
-    regraded_at: dt.datetime | None = Field(
-        description="Set when the subject was re-graded after the snapshot (a decision, a request)"
+    regraded_at: UtcDatetime | None = Field(
+        description="When the subject was re-graded after the snapshot (a decision, a request), "
+        "in UTC"
     )
 
 
@@ -51,7 +53,7 @@ class ExplanationPublic(Explanation):
     snapshot, and when the subject was re-graded after it (a decision, a request)."""
 
     snapshot_id: str
-    regraded_at: dt.datetime | None
+    regraded_at: UtcDatetime | None
 
 
 class RecordsReviewer(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Uscc
+from api.schemas.common import NOT_BLANK, Uscc
 from api.schemas.subjects import GradePublic
 
 __all__ = [
@@ -27,8 +27,8 @@ __all__ = [
 RecordTable = Literal[
     "licences", "penalties", "commitments", "complaints", "inspections", "list_entries"
 ]
-_Text = Field(min_length=1, max_length=2000)
-_Who = Field(min_length=1, max_length=128)
+_Text = Field(min_length=1, max_length=2000, json_schema_extra=NOT_BLANK)
+_Who = Field(min_length=1, max_length=128, json_schema_extra=NOT_BLANK)
 
 
 class _Input(BaseModel):
@@ -40,7 +40,7 @@ class _CaseCreate(_Input):
 
     uscc: Uscc
     record_table: RecordTable
-    record_id: str = Field(min_length=1, max_length=64)
+    record_id: str = Field(min_length=1, max_length=64, json_schema_extra=NOT_BLANK)
 
 
 class ObjectionCreate(_CaseCreate):

@@ -223,8 +223,23 @@ def print_training(console: Console, result: TrainResult) -> None:
     for grade, row in result.grade_rates.iterrows():
         rates.add_row(str(grade), f"{int(row['subjects']):,}", _cell(float(row["adverse_rate"])))
     console.print(rates)
+    if result.domains is not None:
+        console.print(_domain_table(result.domains))
     role = "champion" if result.champion else "challenger"
     console.print(f"Model version {result.model_version} is the {role}: {'; '.join(result.notes)}")
+
+
+def _domain_table(report: pd.DataFrame) -> Table:
+    """Each domain's AUC, mean predicted against observed adverse rate, and grade shares."""
+    table = _table("By domain (分类), evaluation half")
+    for header in ("domain", "subjects", "AUC", "pred.", "obs.", "A", "B", "C", "D"):
+        table.add_column(header, justify="left" if header == "domain" else "right", no_wrap=True)
+    for domain, row in report.iterrows():
+        auc = "–" if pd.isna(row["auc"]) else f"{row['auc']:.3f}"
+        shares = [_cell(float(row[f"share_{g}"])) for g in "ABCD"]
+        table.add_row(str(domain), f"{int(row['subjects']):,}", auc, _cell(float(row["predicted"])),
+                      _cell(float(row["observed"])), *shares)  # fmt: skip
+    return table
 
 
 def print_explanation(console: Console, explanation: Explanation) -> None:

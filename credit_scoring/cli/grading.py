@@ -83,9 +83,14 @@ def train(
     result, registry = train_store(config, as_of=cli.parse_date(as_of), seed=seed, origins=origins)
     if as_json:
         grade_rates = result.grade_rates.reset_index().to_dict("records")
-        cli.print_json(
-            {**result.__dict__, "grade_rates": grade_rates, "registry": registry.resolve()}
-        )
+        domains = None
+        if result.domains is not None:  # NaN (an AUC of a one-class domain) as null
+            frame = result.domains.reset_index().astype(object)
+            domains = frame.where(frame.notna(), None).to_dict("records")
+        cli.print_json({
+            **result.__dict__, "grade_rates": grade_rates, "domains": domains,
+            "registry": registry.resolve(),
+        })  # fmt: skip
         return
     print_training(cli.console, result)
     cli.console.print(

@@ -43,7 +43,7 @@ from credit_scoring.features.engine import provenance_of_pairs
 from credit_scoring.features.online import HypotheticalEvent, feature_columns, feature_rows
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import grade_by_probability, opinion_grades
+from credit_scoring.models.grading import grade_by_probability, opinion_grades, policy_domains
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.models.scoring import POINTS_PER_LOG_ODDS, grade_columns
 from credit_scoring.policies import GRADES, GradingPolicy, load_publicity_policy, load_rule_policy
@@ -277,10 +277,11 @@ def _second_opinions(
     is scored twice.
     """
     opinions = {"rules": np.asarray(grades["rules_grade"], dtype=object)}
+    domains = policy_domains(features, policy)  # a domain's own cut-offs band every scorer
     for name in ("scorecard", "gbm"):
         probability = np.asarray(grades[f"{name}_pd"], dtype=float)
         if not np.isnan(probability).all():  # scored only with a trained bundle
-            score_grade = grade_by_probability(probability, policy)
+            score_grade = grade_by_probability(probability, policy, domains)
             opinions[name] = opinion_grades(features, score_grade, policy)
     others = [n for n in opinions if n != policy.authoritative]
     rank = {g: i for i, g in enumerate(GRADES)}

@@ -68,6 +68,8 @@ SOURCES: dict[str, dict[str, CodeList | str]] = {
         "status": codes.SUBJECT_STATUSES,
         "region_code": _TEXT,
         "industry_code": _TEXT,
+        # The first of the subject's domains (``domains[1]``): the class it is supervised in.
+        "primary_domain": codes.DOMAINS,
     },
 }
 LIST_COLUMNS = frozenset({"penalty_types"})
@@ -108,6 +110,9 @@ class Feature(_Strict):
     dtype: Literal["int", "float", "category"]
     direction: Literal["risk", "safe", "none"]  # higher value = riskier, safer, or neither
     use_for_risk: bool = True  # False for attributes a subject must not be graded on
+    # A class the grade policy may treat apart (per-domain cut-offs and calibration) and the
+    # validation reports break down by; never a column a scorer ranks on.
+    segment: bool = False
     policy: str | None = None  # the policy file the value depends on, e.g. publicity.yaml
     description: Text
     reason: Text
@@ -128,6 +133,8 @@ class Feature(_Strict):
             for column, values in (getattr(self, key) or {}).items():
                 _check_filter(self.source, key, column, values)
         _check_aggregation(self, columns)
+        if self.segment and (self.dtype != "category" or not self.use_for_risk):
+            raise ValueError("a segment is a category the grade uses: dtype category, use_for_risk")
         return self
 
     @property
@@ -209,6 +216,12 @@ class Catalog:
         """The features a grade may use: attributes like region or industry left out."""
         kept = [f for f in self.features if f.use_for_risk]
         return Catalog(kept, {f.name: self.files[f.name] for f in kept})
+
+    @property
+    def segments(self) -> list[str]:
+        """The segment features (the primary domain): grades may be cut and calibrated per
+        segment and reports break down by them, but no scorer ranks on them."""
+        return [f.name for f in self.features if f.segment]
 
     def by_source(self, source: str) -> list[Feature]:
         return [f for f in self.features if f.source == source]

@@ -178,7 +178,9 @@ def _subject_rows_sql() -> tuple[str, dict[str, list[str]]]:
             for t, (day, cols) in _COLUMNS.items()}  # fmt: skip
     parts, dates = [], {}
     for table, (day, columns) in own.items():
-        fields = [f"day := {day}"] * bool(day) + [f"{c} := {c}" for c in columns]
+        fields = [f"day := {day}"] * bool(day) + [
+            f"{c} := {_SUBJECT_DERIVED.get(c, c)}" for c in columns
+        ]
         parts.append(
             f"SELECT '{table}', to_json(struct_pack({', '.join(fields)})) "
             f"FROM {quote(table)} WHERE uscc = $1"
@@ -191,8 +193,11 @@ def _subject_rows_sql() -> tuple[str, dict[str, list[str]]]:
 
 
 _SUBJECT_COLUMNS = (
-    "uscc", "registered_date", "subject_type", "status", "region_code", "industry_code"
+    "uscc", "registered_date", "subject_type", "status", "region_code", "industry_code",
+    "primary_domain",
 )  # fmt: skip
+# Columns of the subjects relation derived as the engine's (``sources._subjects``) derives them.
+_SUBJECT_DERIVED = {"primary_domain": "domains[1]"}
 _SUBJECT_ROWS, _DATES = _subject_rows_sql()
 
 

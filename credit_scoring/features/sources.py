@@ -150,7 +150,7 @@ def _licences(as_of: dt.date, policy: PublicityPolicy) -> str:
 def _subjects(as_of: dt.date, policy: PublicityPolicy) -> str:
     # A subject registered after as_of did not exist yet; one with no date is kept.
     return f"""SELECT uscc, uscc AS record_id, registered_date AS day, registered_date,
-                   subject_type, status, region_code, industry_code
+                   subject_type, status, region_code, industry_code, domains[1] AS primary_domain
             FROM subjects WHERE registered_date IS NULL OR registered_date <= {sql_date(as_of)}"""
 
 

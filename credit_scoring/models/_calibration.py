@@ -10,6 +10,9 @@ early), and the result stays a plain, picklable map from margin to probability.
   thousands of held-out rows, and its steps tie scores (a little AUC is lost).
 
 Both are non-decreasing in the margin, so a monotone model stays monotone after calibration.
+
+:class:`DomainIntercepts` then shifts a calibrated probability's log-odds by one fitted amount
+per domain (分类): within a domain the ranking is untouched, only its level moves.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from scipy.special import expit, log_expit
 from sklearn.isotonic import IsotonicRegression
 
 METHODS = ("sigmoid", "isotonic", None)
+_CLIP = 1e-9
 
 
 class MarginCalibrator:
@@ -82,3 +86,71 @@ def _platt(margin: np.ndarray, y01: np.ndarray) -> tuple[float, float]:
     start = np.array([1.0, 0.0])  # the margin is already log-odds: start from "no change"
     fitted = minimize(loss, start, jac=True, method="L-BFGS-B")
     return float(fitted.x[0]), float(fitted.x[1])
+
+
+class DomainIntercepts:
+    """One log-odds shift per domain, fitted on held-out rows and shrunk towards no shift.
+
+    Each domain's shift maximises the held-out likelihood of ``expit(logit(p) + shift)`` under a
+    normal prior of standard deviation ``prior_sd`` (0.5: odds × 1.65 at one deviation): a domain
+    with many held-out outcomes gets nearly its observed level, a small one moves little. Rows
+    of a domain never seen in fitting, or without a domain, keep their probability.
+
+    Examples
+    --------
+    Domain ``a`` shows 20% adverse where 10% was predicted (a shift of 0.81 unshrunk), ``b``
+    shows the 10% predicted:
+
+    >>> p = np.full(400, 0.1)
+    >>> y = np.r_[np.ones(40), np.zeros(160), np.ones(20), np.zeros(180)]
+    >>> domains = np.array(["a"] * 200 + ["b"] * 200, dtype=object)
+    >>> model = DomainIntercepts().fit(p, y, domains)
+    >>> {d: round(abs(shift), 2) for d, shift in model.shifts_.items()}
+    {'a': 0.72, 'b': 0.0}
+    >>> model.predict(p[[0, -1]], ["a", "b"]).round(3).tolist()
+    [0.186, 0.1]
+    """
+
+    def __init__(self, prior_sd: float = 0.5) -> None:
+        self.prior_sd = prior_sd
+
+    def fit(self, probability: np.ndarray, y01: np.ndarray, domains: Any) -> DomainIntercepts:
+        if not self.prior_sd > 0:
+            raise ValueError(f"prior_sd must be above 0; got {self.prior_sd}")
+        margin = _logit(probability)
+        y = np.asarray(y01, dtype=float)
+        labels = np.asarray(domains, dtype=object)
+        self.shifts_: dict[str, float] = {}
+        self.subjects_: dict[str, int] = {}
+        for domain in sorted({d for d in labels.tolist() if isinstance(d, str)}):
+            rows = labels == domain
+            self.shifts_[domain] = _map_shift(margin[rows], y[rows], self.prior_sd)
+            self.subjects_[domain] = int(rows.sum())
+        return self
+
+    def predict(
+        self, probability: np.ndarray, domains: Any, only: tuple[str, ...] | None = None
+    ) -> np.ndarray:
+        """``probability`` shifted by its row's domain; ``only`` limits the domains shifted."""
+        labels = np.asarray(domains, dtype=object).tolist()
+        wanted = self.shifts_ if only is None else {d: self.shifts_.get(d, 0.0) for d in only}
+        shift = np.fromiter((wanted.get(d, 0.0) for d in labels), dtype=float, count=len(labels))
+        return np.asarray(expit(_logit(probability) + shift), dtype="float64")
+
+
+def _logit(probability: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(probability, dtype=float), _CLIP, 1 - _CLIP)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+def _map_shift(margin: np.ndarray, y: np.ndarray, prior_sd: float) -> float:
+    """The posterior mode of one shift: Newton steps on a concave one-variable log-likelihood."""
+    precision, shift = 1 / prior_sd**2, 0.0
+    for _ in range(50):
+        p = expit(margin + shift)
+        gradient = float(np.sum(y - p)) - precision * shift
+        step = gradient / (float(np.sum(p * (1 - p))) + precision)
+        shift += step
+        if abs(step) < 1e-10:
+            break
+    return shift

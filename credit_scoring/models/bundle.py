@@ -3,7 +3,9 @@
 A grade needs the rule scorecard (calibrated), the WoE scorecard and the GBM side by side: the
 grade policy picks the authoritative one and the others are shown as a second opinion. They are
 trained on the same data and registered together, so a model version names all three and the
-feature list and catalog they were trained on.
+feature list and catalog they were trained on. Given the domain of each held-out row, the bundle
+also fits each scorer's per-domain intercepts there, which the grade policy may apply
+(``models/grading.yaml``, ``domains.calibrate``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from credit_scoring.errors import ConfigError
 from credit_scoring.features.catalog import Catalog
+from credit_scoring.models._calibration import DomainIntercepts
 from credit_scoring.models._checks import Columns, row_index
 from credit_scoring.models.gbm import GBM
 from credit_scoring.models.rules import RuleScorecard
@@ -58,10 +62,15 @@ class ScorerBundle(ClassifierMixin, BaseEstimator):
         self.gbm_params = gbm_params
 
     def fit(
-        self, X: pd.DataFrame, y: np.ndarray, eval_set: tuple[pd.DataFrame, np.ndarray]
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        eval_set: tuple[pd.DataFrame, np.ndarray],
+        eval_domains: pd.Series | np.ndarray | None = None,
     ) -> ScorerBundle:
         """Fit all three; ``eval_set`` (out of time) serves the GBM's early stopping and
-        calibration."""
+        calibration. ``eval_domains``, the primary domain of each ``eval_set`` row, fits each
+        scorer's per-domain intercepts on those rows (``domain_intercepts_``, else None)."""
         columns = self.features or list(X.columns)
         monotone = self.monotone or {}
         self.rules_ = RuleScorecard().fit(X, y)
@@ -72,6 +81,13 @@ class ScorerBundle(ClassifierMixin, BaseEstimator):
         self.gbm_.fit(X[columns], y, eval_set=(eval_set[0][columns], eval_set[1]))
         self.classes_ = self.gbm_.classes_
         self.features_ = columns
+        self.domain_intercepts_: dict[str, DomainIntercepts] | None = None
+        if eval_domains is not None:
+            held = self.probability_values(eval_set[0])
+            self.domain_intercepts_ = {
+                name: DomainIntercepts().fit(p, np.asarray(eval_set[1]), eval_domains)
+                for name, p in held.items()
+            }
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -99,6 +115,24 @@ class ScorerBundle(ClassifierMixin, BaseEstimator):
             "rules": self.rules_.proba_of_points(points)[:, 1],
             "scorecard": self.scorecard_.predict_proba(X)[:, 1],
             "gbm": self.gbm_.predict_proba(X)[:, 1],
+        }
+
+    def domain_calibrated(
+        self,
+        probabilities: dict[str, np.ndarray],
+        domains: pd.Series | np.ndarray,
+        only: tuple[str, ...] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Each scorer's probabilities (:meth:`probability_values`) with its per-domain
+        intercept added in log-odds, for the domains ``only`` names (None: every domain)."""
+        intercepts = getattr(self, "domain_intercepts_", None)  # None in bundles fitted before
+        if intercepts is None:
+            raise ConfigError(
+                "the grade policy calibrates by domain (domains.calibrate) but this model has no "
+                "per-domain intercepts: train it again, or empty domains.calibrate"
+            )
+        return {
+            name: intercepts[name].predict(p, domains, only) for name, p in probabilities.items()
         }
 
     def scorer(self, name: str) -> Any:

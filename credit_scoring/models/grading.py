@@ -1,12 +1,12 @@
 """The grade policy (``models/grading.yaml``): from a score to the grade a subject is given.
 
 The authoritative source gives a first grade — the rule scorecard its bands on points,
-a learned model its calibrated probability against the cut-offs. Then, whatever the score, the
-hard overrides that law and policy impose (black list → D; key-attention list, a serious penalty
-or a licence or business action inside its publicity period → no better than C; under three
-years in business → no better than B), and the minimum evidence for A. Every graded subject
-carries its score, probability, grade, source, policy and model versions and the overrides
-applied, so a reviewer can see why.
+a learned model its calibrated probability against the cut-offs (a domain's own, where the
+policy gives a domain some). Then, whatever the score, the hard overrides that law and policy
+impose (black list → D; key-attention list, a serious penalty or a licence or business action
+inside its publicity period → no better than C; under three years in business → no better than
+B), and the minimum evidence for A. Every graded subject carries its score, probability, grade,
+source, policy and model versions and the overrides applied, so a reviewer can see why.
 """
 
 from __future__ import annotations
@@ -17,18 +17,44 @@ import pandas as pd
 from credit_scoring.errors import ConfigError
 from credit_scoring.models._checks import Columns, row_index
 from credit_scoring.policies import GRADES, GradingPolicy
+from credit_scoring.policies.grading import DOMAIN_FEATURE
 
-__all__ = ["apply_policy", "grade_by_probability", "opinion_grades"]
+__all__ = ["apply_policy", "grade_by_probability", "opinion_grades", "policy_domains"]
 
 
 _RANK = {grade: i for i, grade in enumerate(GRADES)}
 
 
-def grade_by_probability(probability: np.ndarray, policy: GradingPolicy) -> np.ndarray:
-    """A for a probability up to the A cut-off, B up to B's, C up to C's, else D."""
+def grade_by_probability(
+    probability: np.ndarray, policy: GradingPolicy, domains: np.ndarray | None = None
+) -> np.ndarray:
+    """A for a probability up to the A cut-off, B up to B's, C up to C's, else D.
+
+    With ``domains`` (each row's primary domain), a domain the policy gives its own cut-offs
+    (``domains.probability_cutoffs``) is banded by those.
+    """
     cut = policy.probability_cutoffs
     rank = np.searchsorted([cut["A"], cut["B"], cut["C"]], probability, side="left")
+    if domains is not None:
+        probability = np.asarray(probability, dtype=float)
+        for domain, own in policy.domains.probability_cutoffs.items():
+            rows = domains == domain
+            if rows.any():
+                bands = [own["A"], own["B"], own["C"]]
+                rank[rows] = np.searchsorted(bands, probability[rows], side="left")
     return np.asarray(GRADES)[rank]
+
+
+def policy_domains(features: Columns, policy: GradingPolicy) -> np.ndarray | None:
+    """Each row's primary domain where the policy treats domains apart, else None (no cost)."""
+    if not policy.domains.active:
+        return None
+    if DOMAIN_FEATURE not in features:
+        raise ConfigError(
+            f"the grade policy sets per-domain cut-offs or calibration: it needs feature "
+            f"{DOMAIN_FEATURE!r}, absent from the table"
+        )
+    return np.asarray(features[DOMAIN_FEATURE], dtype=object)
 
 
 def apply_policy(

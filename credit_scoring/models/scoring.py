@@ -16,7 +16,12 @@ import numpy as np
 from credit_scoring.errors import ConfigError
 from credit_scoring.models._checks import Columns, row_count
 from credit_scoring.models.bundle import ScorerBundle
-from credit_scoring.models.grading import apply_policy, grade_by_probability, opinion_grades
+from credit_scoring.models.grading import (
+    apply_policy,
+    grade_by_probability,
+    opinion_grades,
+    policy_domains,
+)
 from credit_scoring.models.rules import RuleScorecard
 from credit_scoring.policies import GradingPolicy
 
@@ -50,12 +55,19 @@ def grade_columns(
 
     Without a trained ``bundle`` only the rule scorecard can grade: its probability is left
     empty. ``rules_grade`` is the rule scorecard's opinion: its bands under the grade policy's
-    overrides, as every scorer's second opinion is.
+    overrides, as every scorer's second opinion is. Where the policy calibrates a domain
+    (``domains.calibrate``), every scorer's probability in it carries the model's per-domain
+    intercept, and a domain's own cut-offs band its subjects.
     """
     rules = bundle.rules_ if bundle is not None else RuleScorecard()
     points = rules.point_values(features)  # once: the grade and the probability both need them
     rule_grades = rules.grades(features, points).to_numpy()
-    second = bundle.probability_values(features, points) if bundle is not None else None
+    domains = policy_domains(features, policy)
+    second = None
+    if bundle is not None:
+        second = bundle.probability_values(features, points)
+        if domains is not None and policy.domains.calibrate:
+            second = bundle.domain_calibrated(second, domains, policy.domains.calibrated)
     source = policy.authoritative
     n_rows = row_count(features)
     if source == "rules":
@@ -66,7 +78,7 @@ def grade_columns(
     else:
         pd_ = second[source]
         score = probability_points(pd_)
-        score_grade = grade_by_probability(pd_, policy)
+        score_grade = grade_by_probability(pd_, policy, domains)
     grades, overrides = apply_policy(features, score_grade, policy)
     rules_opinion = opinion_grades(features, rule_grades, policy)
     nan = np.full(n_rows, np.nan)

@@ -134,6 +134,10 @@ class Tracking:
             _LOADED[run] = mlflow.sklearn.load_model(f"models:/{name}/{version}")
         return version, _LOADED[run]
 
+    def model(self, name: str, version: str) -> Any:
+        """Registered version ``version`` of ``name``, loaded from the registry."""
+        return mlflow.sklearn.load_model(f"models:/{name}/{version}")
+
     def crown(self, name: str, version: str) -> None:
         self.client.set_registered_model_alias(name, CHAMPION, version)
         self.client.set_model_version_tag(name, version, "role", CHAMPION)

@@ -8,6 +8,10 @@ USCC: one half serves the GBM's early stopping and calibration, the other is onl
 
 A new model version is registered every run; it takes the ``champion`` alias only if its GBM
 beats the current champion's on the same evaluation half (AUC); otherwise it stays a challenger.
+Every run also reports each domain's AUC, calibration and grades on the evaluation half (分类:
+:func:`credit_scoring.models.domains.domain_report`). A notebook that fits and inspects a bundle
+first (:func:`prepare`, :func:`fit_bundle`) hands both to :func:`train`, which then registers
+exactly that bundle instead of fitting another.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from credit_scoring.features.labels import LABEL_KINDS, rolling_origins, trainin
 from credit_scoring.grading import MODEL_NAME, Grader
 from credit_scoring.models import plots
 from credit_scoring.models.bundle import SCORERS, ScorerBundle, monotone_from_catalog
+from credit_scoring.models.domains import domain_metrics, domain_report
 from credit_scoring.models.metrics import (
     adverse_rate_by_grade,
     calibration_table,
@@ -34,10 +39,14 @@ from credit_scoring.models.metrics import (
 )
 from credit_scoring.models.tracking import Tracking
 from credit_scoring.policies import GradingPolicy, catalog_dir, load_grading_policy, policy_path
+from credit_scoring.policies.grading import DOMAIN_FEATURE
 from credit_scoring.records.store import Store
 from credit_scoring.settings import Settings
 
-__all__ = ["EXPERIMENT", "TrainResult", "TrainingData", "prepare", "train", "train_store"]
+__all__ = [
+    "EXPERIMENT", "TrainResult", "TrainingData", "fit_bundle", "prepare", "train", "train_store",
+    "validation_window",
+]  # fmt: skip
 
 EXPERIMENT = "credit-grades"
 _NOT_FEATURES = {"uscc", "as_of", "adverse", *LABEL_KINDS}
@@ -45,7 +54,11 @@ _NOT_FEATURES = {"uscc", "as_of", "adverse", *LABEL_KINDS}
 
 @dataclass(frozen=True)
 class TrainingData:
-    """Training rows (several origins), and the out-of-time window split in two halves."""
+    """Training rows (several origins), and the out-of-time window split in two halves.
+
+    ``features`` are what the scorers learn from; ``segments`` (the primary domain) ride along
+    in :meth:`xy` for the grade policy and the per-domain reports, and are never learned from.
+    """
 
     train: pd.DataFrame
     calibrate: pd.DataFrame
@@ -53,9 +66,15 @@ class TrainingData:
     features: list[str]
     origins: list[dt.date]
     validation_origin: dt.date
+    segments: list[str] = field(default_factory=list)
+    as_of: dt.date | None = None
 
     def xy(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-        return frame[["uscc", *self.features]], frame["adverse"].to_numpy()
+        return frame[["uscc", *self.features, *self.segments]], frame["adverse"].to_numpy()
+
+    def domains(self, frame: pd.DataFrame) -> pd.Series | None:
+        """Each row's primary domain, if the catalog has it."""
+        return frame[DOMAIN_FEATURE] if DOMAIN_FEATURE in self.segments else None
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,7 @@ class TrainResult:
     seconds: float
     psi: float | None = None
     notes: list[str] = field(default_factory=list)
+    domains: pd.DataFrame | None = None  # domain_report of the evaluation half, as graded
 
 
 def prepare(
@@ -89,15 +109,50 @@ def prepare(
     train = training_set(
         store, catalog, starts, horizon_days=horizon_days, known_by=validation_origin
     )
-    window = training_set(
-        store, catalog, [validation_origin], horizon_days=horizon_days, known_by=as_of
+    calibrate, evaluate = validation_window(store, catalog, as_of=as_of, horizon_days=horizon_days)
+    segments = [name for name in catalog.segments if name in train.columns]
+    features = [c for c in train.columns if c not in _NOT_FEATURES and c not in segments]
+    return TrainingData(
+        train, calibrate, evaluate, features, starts, validation_origin, segments, as_of
     )
+
+
+def validation_window(
+    store: Store, catalog: Catalog, *, as_of: dt.date, horizon_days: int = 365
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The out-of-time window of training as of ``as_of`` — features at ``as_of − horizon``,
+    labels over the horizon — split by a hash of the USCC into the calibration half and the
+    evaluation half, which no model trained as of ``as_of`` has seen."""
+    origin = as_of - dt.timedelta(days=horizon_days)
+    window = training_set(store, catalog, [origin], horizon_days=horizon_days, known_by=as_of)
     # A stable hash of the USCC, so the same subject always lands in the same half.
     half = pd.util.hash_pandas_object(window["uscc"], index=False).to_numpy() % 2
-    features = [c for c in train.columns if c not in _NOT_FEATURES]
-    return TrainingData(
-        train, window[half == 0], window[half == 1], features, starts, validation_origin
-    )
+    return window[half == 0], window[half == 1]
+
+
+def fit_bundle(
+    data: TrainingData,
+    catalog: Catalog,
+    *,
+    seed: int = 0,
+    gbm_params: dict[str, Any] | None = None,
+) -> ScorerBundle:
+    """The three scorers fitted on ``data`` as :func:`train` fits them: on the training rows,
+    the GBM stopped early and calibrated on the calibration half, where each scorer's
+    per-domain intercepts are fitted too. The evaluation half is left untouched.
+
+    Examples
+    --------
+    >>> data = prepare(store, catalog, as_of=dt.date(2026, 9, 30))  # doctest: +SKIP
+    >>> bundle = fit_bundle(data, catalog, seed=7)  # doctest: +SKIP
+    >>> train(store, as_of=data.as_of, tracking=tracking,
+    ...       data=data, bundle=bundle)  # doctest: +SKIP
+    """
+    monotone = monotone_from_catalog(catalog, data.features)
+    X, y = data.xy(data.train)
+    held = data.xy(data.calibrate)
+    bundle = ScorerBundle(data.features, monotone, data.as_of, seed, gbm_params)
+    return bundle.fit(X, y, held, eval_domains=data.domains(data.calibrate))
 
 
 def train(
@@ -111,26 +166,36 @@ def train(
     horizon_days: int = 365,
     origins: int = 4,
     gbm_params: dict[str, Any] | None = None,
+    data: TrainingData | None = None,
+    bundle: ScorerBundle | None = None,
 ) -> TrainResult:
-    """Fit, validate, log and register; crown the new model only if it beats the champion."""
+    """Fit, validate, log and register; crown the new model only if it beats the champion.
+
+    ``data`` (from :func:`prepare`) and ``bundle`` (from :func:`fit_bundle` on that data), both
+    as of ``as_of``, are used as given: the version registered is then that very bundle.
+    """
     started = time.perf_counter()
     catalog = (catalog or load_catalog()).risk_features()
     policy = policy or load_grading_policy()
-    data = prepare(store, catalog, as_of=as_of, horizon_days=horizon_days, origins=origins)
-    X, y = data.xy(data.train)
-    Xc, yc = data.xy(data.calibrate)
+    if bundle is not None and bundle.trained_as_of != as_of:  # before any work
+        raise ValueError(f"the bundle was fitted as of {bundle.trained_as_of}, not {as_of}")
+    if data is None:
+        data = prepare(store, catalog, as_of=as_of, horizon_days=horizon_days, origins=origins)
+    if bundle is None:
+        bundle = fit_bundle(data, catalog, seed=seed, gbm_params=gbm_params)
+    _check_same_data(data, bundle, as_of)
+    seed = bundle.random_state  # the bundle's own, when it was fitted elsewhere
     Xe, ye = data.xy(data.evaluate)
-    monotone = monotone_from_catalog(catalog, data.features)
-    bundle = ScorerBundle(data.features, monotone, as_of, seed, gbm_params).fit(X, y, (Xc, yc))
     probabilities = bundle.probabilities(Xe)
     metrics = {name: validation_metrics(ye, probabilities[name].to_numpy()) for name in SCORERS}
-    window = _data_window(data, as_of, horizon_days)
+    window = _data_window(data, as_of, (as_of - data.validation_origin).days)
     grades = Grader(catalog, policy, bundle, "candidate").grade(Xe)
     rates = adverse_rate_by_grade(ye, grades["grade"].to_numpy())
+    by_domain = _by_domain(data, ye, grades)
     previous = tracking.latest_run(EXPERIMENT)
     tags = {"as_of": as_of.isoformat(), "seed": str(seed)}
     with tracking.run(EXPERIMENT, f"train-{as_of}", tags) as log:
-        _log_inputs(log, seed, window, monotone, bundle, data)
+        _log_inputs(log, seed, window, bundle.monotone or {}, bundle, data)
         for name, values in metrics.items():
             log.metrics(values, prefix=f"{name}_")
         log.table(rates.reset_index(), "adverse_rate_by_grade.csv")
@@ -139,6 +204,10 @@ def train(
         psi = _psi_against(tracking, previous, probabilities["gbm"].to_numpy())
         if psi is not None:
             log.metrics({"gbm_psi_vs_previous": psi})
+        if by_domain is not None:  # named by the scorer that grades: gbm_auc_domain_catering
+            log.metrics(domain_metrics(by_domain, f"{policy.authoritative}_"))
+            log.table(by_domain.reset_index(), "domains.csv")
+            log.figure(plots.domain_calibration(by_domain), "domains.png")
         _log_plots(log, ye, probabilities, grades, bundle, Xe)
         uri = log.model(bundle, "model")
         run_id = log.run_id
@@ -148,7 +217,7 @@ def train(
     )
     return TrainResult(
         run_id, version, crowned, metrics, champion_auc, rates, window,
-        round(time.perf_counter() - started, 1), psi, notes,
+        round(time.perf_counter() - started, 1), psi, notes, by_domain,
     )  # fmt: skip
 
 
@@ -166,6 +235,26 @@ def train_store(settings: Settings, *, as_of: dt.date, **options: Any) -> tuple[
     with Store(settings.db_path) as store:
         store.remember_registry(registry)
     return result, registry
+
+
+def _by_domain(data: TrainingData, y: np.ndarray, grades: pd.DataFrame) -> pd.DataFrame | None:
+    """The evaluation half by primary domain, as graded (None without the domain)."""
+    domains = data.domains(data.evaluate)
+    return None if domains is None else domain_report(y, grades["pd"], grades["grade"], domains)
+
+
+def _check_same_data(data: TrainingData, bundle: ScorerBundle, as_of: dt.date) -> None:
+    """A bundle or data given to :func:`train` must be of this date and these features."""
+    if data.as_of not in (None, as_of):
+        raise ValueError(f"the training data are as of {data.as_of}, not {as_of}")
+    fitted = getattr(bundle, "features_", None)
+    if fitted is None:
+        raise ValueError("the bundle given to train() is not fitted: fit it with fit_bundle")
+    if list(fitted) != list(data.features):
+        raise ValueError(
+            "the bundle was fitted on other features than the training data: fit it with "
+            "fit_bundle on the same prepare() data"
+        )
 
 
 def _data_window(data: TrainingData, as_of: dt.date, horizon_days: int) -> dict[str, str]:

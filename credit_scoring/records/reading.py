@@ -9,6 +9,9 @@ Rows are numbered as a spreadsheet shows them: the header is row 1, the first re
 lines are not counted. (Parquet has no header row; its first record is row 1.) A row that cannot
 be read at all — too few or too many fields, as in a truncated file, or bytes in another
 encoding — is returned in :attr:`RawFile.unreadable` with its number and text, never dropped.
+An XLSX cell that reads empty though the sheet shows a value — a formula saved without its
+result, a merged cell other than the range's top-left — is listed in :attr:`RawFile.emptied`,
+so that validation gives that reason rather than "required field is empty".
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,12 +30,15 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from credit_scoring.errors import FileRejected
+from credit_scoring.records._xlsx_cells import FORMULA_WITHOUT_VALUE, SheetCells, scan_sheet
 
 __all__ = [
     "MAX_COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_MERGED_RANGES",
     "MAX_ROW_BYTES",
     "MAX_SHEET_ROWS",
+    "EmptiedCell",
     "RawFile",
     "UnreadableRow",
     "read_file",
@@ -43,6 +50,7 @@ MAX_FILE_BYTES = 2 * 2**30  # 2 GiB: a province's yearly penalties fit many time
 MAX_COLUMNS = 1_000  # a header wider than this is refused (a million empty columns took 57 s)
 MAX_ROW_BYTES = 1 * 2**20  # a CSV line longer than 1 MiB is rejected alone; the others are kept
 MAX_SHEET_ROWS = 1_048_576  # an XLSX sheet's rows (Excel's own limit), counted as they are read
+MAX_MERGED_RANGES = 1_048_576  # merged ranges over an XLSX sheet's columns read: one per row
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,16 @@ class UnreadableRow:
     reason_code: str  # MALFORMED_ROW or ENCODING
     detail: str
     text: str
+
+
+@dataclass(frozen=True)
+class EmptiedCell:
+    """An XLSX cell that reads empty though the sheet shows a value."""
+
+    row: int
+    column: str  # its header, as in RawFile.data
+    reason_code: str  # FORMULA_WITHOUT_VALUE or MERGED_CELL
+    where: str  # the formula's cell (C3), or the merged range (B2:B4)
 
 
 @dataclass
@@ -64,6 +82,7 @@ class RawFile:
     row_numbers: np.ndarray
     sha256: str
     unreadable: list[UnreadableRow] = field(default_factory=list)
+    emptied: list[EmptiedCell] = field(default_factory=list)
 
     def original_rows(self, numbers: set[int]) -> dict[int, dict[str, str]]:
         """The original text of the given rows, by row number, for the rejects file."""
@@ -345,26 +364,59 @@ def _read_xlsx(path: Path) -> RawFile:
         raise FileRejected(path, f"{n:,} columns, more than the {MAX_COLUMNS:,} allowed",
                            f"共{n:,}列，超过上限{MAX_COLUMNS:,}列")  # fmt: skip
     header = _unique_headers(titles)
+    hidden = _hidden_values(path, book, sheet, len(header))
     rows = sheet.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True)
     values: list[list[str]] = [[] for _ in header]
     numbers = []
+    emptied: list[EmptiedCell] = []
     for number, row in enumerate(rows, start=2):
         if number > MAX_SHEET_ROWS:
             book.close()
             raise FileRejected(path, f"more than {MAX_SHEET_ROWS:,} rows in the sheet",
                                f"工作表超过{MAX_SHEET_ROWS:,}行")  # fmt: skip
         cells = [_cell_text(v) for v in row]
-        if not any(cells):
+        cells += [""] * (len(header) - len(cells))
+        found = _emptied(hidden, number, header, cells) if hidden is not None else []
+        # A row of nothing but merged cells is one record shown over two rows, so blank; a
+        # formula without its value is a value unknown, so the row is read.
+        if not any(cells) and not any(e.reason_code == FORMULA_WITHOUT_VALUE for e in found):
             continue
         numbers.append(number)
+        emptied += found
         for i in range(len(header)):
-            values[i].append(cells[i] if i < len(cells) else "")
+            values[i].append(cells[i])
     book.close()
     data = pa.table(
         {name: pa.array(col, pa.string()) for name, col in zip(header, values, strict=True)}
     )
     numbers_array = np.asarray(numbers, dtype=np.int64)
-    return RawFile(path, "xlsx", None, data, numbers_array, _sha256(path))
+    return RawFile(path, "xlsx", None, data, numbers_array, _sha256(path), emptied=emptied)
+
+
+def _hidden_values(path: Path, book: Any, sheet: Any, columns: int) -> SheetCells | None:
+    """Formulas without values and merged ranges of ``sheet`` (see :mod:`._xlsx_cells`)."""
+    # The sheet's own member in the archive, as openpyxl found it (not always sheet1.xml);
+    # without it (another openpyxl) the values are read as before, only the reasons are poorer.
+    member = getattr(sheet, "_worksheet_path", None)
+    if member is None:
+        return None
+    try:
+        return scan_sheet(path, member, columns=columns, max_rows=MAX_SHEET_ROWS,
+                          max_ranges=MAX_MERGED_RANGES)  # fmt: skip
+    except FileRejected:
+        book.close()
+        raise
+
+
+def _emptied(
+    hidden: SheetCells, row: int, header: list[str], cells: list[str]
+) -> list[EmptiedCell]:
+    """The cells of sheet row ``row`` that read empty though the sheet shows a value."""
+    return [
+        EmptiedCell(row, header[h.column], h.reason_code, h.where)
+        for h in hidden.in_row(row)
+        if h.column < len(header) and not cells[h.column]
+    ]
 
 
 def _cell_text(value: object) -> str:

@@ -65,6 +65,16 @@ REASONS: dict[str, tuple[str, str]] = {
         "malformed row ({other}); truncated file?",
     ),
     "ENCODING": ("该行编码与文件其余部分不同（{other}）", "the row's encoding differs ({other})"),
+    "FORMULA_WITHOUT_VALUE": (
+        "“{column}”的公式单元格{other}没有保存计算结果：请在 Excel 中打开并保存后再导入",
+        "{column}: the formula in cell {other} was saved without its value; open the file in "
+        "Excel, save it, and import it again",
+    ),
+    "MERGED_CELL": (
+        "“{column}”位于合并单元格{other}中，只有左上角单元格有值：请取消合并、逐行填写后再导入",
+        "{column} is inside the merged cells {other}, whose value only the top-left cell holds; "
+        "unmerge them, fill in every row, and import again",
+    ),
 }
 
 # Codes that keep the row (flagged) unless the ingest is strict.

@@ -64,7 +64,8 @@ def check_file(raw: RawFile, table: Table, *, today: dt.date, strict: bool = Fal
         values, errors = _parse_column(column, raw.data[source], factor, today)
         typed[column.name], problems[column.name] = values, errors
     _check_date_order(table, typed, problems)
-    return _assemble(raw, table, mapping, typed, problems, unknown, strict, today)
+    where = _mark_emptied(raw, mapping, problems)
+    return _assemble(raw, table, mapping, typed, problems, unknown, strict, today, where)
 
 
 def _map_headers(raw: RawFile, table: Table) -> tuple[dict[str, tuple[str, float]], list[str]]:
@@ -306,6 +307,28 @@ def _arrow_type(kind: Kind) -> pa.DataType:
 # --- Across columns and rows ----------------------------------------------------------------------
 
 
+def _mark_emptied(
+    raw: RawFile, mapping: dict[str, tuple[str, float]], problems: dict[str, np.ndarray]
+) -> dict[tuple[int, str], str]:
+    """Give an XLSX cell that reads empty because of a formula saved without its value or a
+    merge its own reason, which rejects the row whether or not the column is required (the
+    value is on the user's screen, not in the row); returns where each cell is, by (row
+    position, column)."""
+    if not raw.emptied:
+        return {}
+    columns = {source: name for name, (source, _) in mapping.items()}
+    position = {int(number): i for i, number in enumerate(raw.row_numbers)}
+    where: dict[tuple[int, str], str] = {}
+    for cell in raw.emptied:
+        name = columns.get(cell.column)
+        if name is None or cell.row not in position:
+            continue  # a column the table does not read
+        i = position[cell.row]
+        problems[name][i] = _CODE_IDS[cell.reason_code]
+        where[(i, name)] = cell.where
+    return where
+
+
 def _check_date_order(
     table: Table, typed: dict[str, pa.Array], problems: dict[str, np.ndarray]
 ) -> None:
@@ -326,6 +349,7 @@ def _assemble(
     unknown: list[str],
     strict: bool,
     today: dt.date,
+    where: dict[tuple[int, str], str],
 ) -> CheckedFile:
     n = raw.data.num_rows
     rejected = np.zeros(n, dtype=bool)
@@ -344,7 +368,8 @@ def _assemble(
             if not rejects:
                 flagged_rows.setdefault(int(i), []).append(code)
             value = str(source[int(i)])
-            issues.append(_issue(raw, int(i), column, value, code, rejects, table, typed, today))
+            other = where.get((int(i), name), "")
+            issues.append(_issue(raw, int(i), column, value, code, rejects, table, today, other))
     keep = ~rejected
     flag_column = pa.array(
         [flagged_rows.get(i) for i in range(n)] if flagged_rows else pa.nulls(n),
@@ -368,10 +393,9 @@ def _issue(
     code: str,
     rejects: bool,
     table: Table,
-    typed: dict[str, pa.Array],
     today: dt.date,
+    other: object = "",
 ) -> Issue:
-    other: object = ""
     if code == "FUTURE_DATE":
         other = today.isoformat()
     elif code == "DATE_ORDER":

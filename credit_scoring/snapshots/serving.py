@@ -57,7 +57,7 @@ class Regraded:
 
     id: int
     uscc: str
-    regraded_at: dt.datetime
+    regraded_at: dt.datetime  # in UTC, with its offset
     explanation: dict[str, Any]  # one row of explanation_table
     standing: list[dict[str, Any]]  # rows of standing_records, dates as datetime.date
 
@@ -171,7 +171,7 @@ class Served:
 
     @classmethod
     def of(cls, snapshot: Snapshot, regrades: Iterable[Regraded]) -> Served:
-        cutoff = snapshot.manifest.store_read_at
+        cutoff = snapshot.manifest.store_read_at.replace(tzinfo=dt.UTC)  # a manifest's is UTC
         return cls(snapshot, {r.uscc: r for r in regrades if r.regraded_at > cutoff})
 
     @property

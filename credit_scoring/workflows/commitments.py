@@ -120,8 +120,8 @@ def commitments_due(
                                AND list_contains(?, e.event_type) AND e.event_date <= ?)""",
         [list(rules.verified_types), as_of, as_of, removing, as_of],
     ).df()
-    if rows.empty:
-        return pd.DataFrame(columns=DUE_COLUMNS)
+    if rows.empty:  # "late" stays boolean: filtering on it keeps the columns, as when not empty
+        return pd.DataFrame(columns=DUE_COLUMNS).astype({"late": bool})
     signed = pd.to_datetime(rows["signed_date"]).to_numpy("datetime64[D]")
     term = pd.to_datetime(rows["due_date"]).to_numpy("datetime64[D]")
     horizon = np.datetime64(as_of + dt.timedelta(days=within_days), "D")

@@ -83,7 +83,7 @@ def _entry(entry: Regrade) -> Regraded:
     return Regraded(
         id=entry.id,
         uscc=entry.uscc,
-        regraded_at=entry.regraded_at,
+        regraded_at=entry.regraded_at.replace(tzinfo=dt.UTC),  # stored as UTC, without offset
         explanation=json.loads(entry.explanation),
         standing=standing,
     )

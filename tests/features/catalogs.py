@@ -1,6 +1,6 @@
 """Random catalogs: valid features over every source, aggregation, filter column and window.
 
-They check that the engine and the reference agree on *any* catalog, not only on the 56 features
+They check that the engine and the reference agree on *any* catalog, not only on the 57 features
 of ``features/*.yaml``: filters on derived columns (``status``, ``overdue``, ``state``, ``active``),
 several values and several columns at once, odd windows and half-lives, caps.
 

@@ -244,7 +244,10 @@ def _value(feature: Feature, facts: list[Row], as_of: dt.date) -> float:
 
 
 def _subject_value(feature: Feature, subject: Row, as_of: dt.date) -> float | str | None:
-    value = subject[feature.column or ""]
+    if feature.column == "primary_domain":  # derived: the first of the subject's domains
+        value = subject["domains"][0] if subject["domains"] else None
+    else:
+        value = subject[feature.column or ""]
     if feature.aggregation == "age":
         return math.nan if value is None else float((as_of - value).days)
     return None if value is None else str(value)

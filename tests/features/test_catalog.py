@@ -18,6 +18,15 @@ def test_the_project_catalog_loads_with_at_least_40_features():
     assert "region_code" not in {f.name for f in catalog.risk_features()}
 
 
+def test_the_primary_domain_is_a_segment_the_grader_builds_and_region_stays_out():
+    # Given the project catalog, when the grader's features are chosen (risk_features),
+    # then the primary domain is among them as the one segment, and region is not.
+    risk = load_catalog().risk_features()
+    assert risk.segments == ["primary_domain"]
+    assert risk["primary_domain"].dtype == "category"
+    assert "region_code" not in risk.segments and "region_code" not in {f.name for f in risk}
+
+
 def test_a_good_example_loads():
     catalog = load_catalog(DATA / "good_catalog")
     assert catalog["penalty_count_365d"].window_days == 365
@@ -40,6 +49,7 @@ def test_a_good_example_loads():
         ("unknown_source", "penalty_count_365d: source 'fines' is not one of"),
         ("duplicate_name", "b.yaml: penalty_count_365d: already defined in"),
         ("not_yaml", "penalties.yaml: not valid YAML"),
+        ("segment_not_category", "subject_age_days: a segment is a category the grade uses"),
     ],
 )
 def test_a_broken_catalog_fails_naming_file_feature_and_key(case, message):

@@ -56,6 +56,13 @@ def test_a_commitment_falls_due_on_its_term_or_working_days_after_signing(space)
     assert commitments_due(space.store, as_of=dt.date(2026, 8, 31)).empty
 
 
+def test_nothing_due_is_an_empty_table_that_can_still_be_filtered_on_late(space):
+    # Found by schemathesis: GET /v1/commitments/due?as_of=2000-01-01&late=true was a 500.
+    nothing = commitments_due(space.store, as_of=dt.date(2000, 1, 1))
+    assert nothing.empty and nothing["late"].dtype == bool
+    assert list(nothing[nothing["late"]].columns) == list(nothing.columns)
+
+
 def test_a_breach_becomes_a_record_features_lists_and_measures_see(space, tmp_path):
     grader, store = space.grading(), space.store
     before = credit_check(load_measures(), _standing(store), "licensing", TODAY)
