@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import NOT_BLANK, Uscc
 from api.schemas.subjects import GradePublic
+from credit_scoring.supervision.publicity import PublishedResult
 
 __all__ = [
     "CandidateOut",
@@ -20,7 +21,6 @@ __all__ = [
     "PlanAnnouncementPublic",
     "PlanPublicationPublic",
     "PlanResultsDue",
-    "PublishedResultPublic",
     "RectificationCreate",
     "VerificationCreate",
     "VerificationDone",
@@ -162,20 +162,10 @@ class PlanAnnouncementPublic(BaseModel):
     seed: int | None = Field(description="Revealed once the plan's period is over")
 
 
-class PublishedResultPublic(BaseModel):
-    uscc: str
-    name: str | None
-    inspection_date: dt.date
-    result: str
-    result_label: str
-    department: str | None
-    published_on: dt.date
-
-
 class PlanPublicationPublic(BaseModel):
     announcement: PlanAnnouncementPublic
     checklist: list[dict[str, str]] = Field(description="抽查事项 of the domains it covers")
-    results: list[PublishedResultPublic]
+    results: list[PublishedResult]  # the library's record of a published result, as it is
 
 
 class PlanResultsDue(BaseModel):
