@@ -40,8 +40,11 @@ if not (CHROMIUM.exists() and DRIVER.exists()):
 
 from selenium import webdriver  # noqa: E402  (after the skip: only where a browser exists)
 from selenium.webdriver.chrome.service import Service as DriverService  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
@@ -122,7 +125,25 @@ def _go(driver, element) -> None:
     """Click ``element`` and wait until the browser has left the page it was on."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 30).until(lambda _: _detached(page))
+
+
+def _detached(element) -> bool:
+    """Whether ``element`` no longer belongs to the document.
+
+    Selenium's ``staleness_of`` only knows the stale-element error; Chromium, asked
+    in the middle of a navigation, may answer with a generic inspector error
+    instead ("Node with given id does not belong to the document"), which failed CI.
+    """
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error.msg):
+            return True
+        raise
+    return False
 
 
 def _sign_in(driver, base: str, key: str) -> None:
