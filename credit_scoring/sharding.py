@@ -9,7 +9,7 @@ signed 64-bit integer in every engine.
 Examples
 --------
 >>> shard_of("91350200776049653A", 4)
-1
+2
 >>> shard_of("91350200776049653A", 1)
 0
 """
