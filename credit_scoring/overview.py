@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from credit_scoring.policies import GRADES
 from credit_scoring.policies.sampling import SamplingPolicy
-from credit_scoring.snapshots.publish import published_snapshots
-from credit_scoring.snapshots.serving import Snapshot
+from credit_scoring.snapshots.publish import published_snapshots, read_manifest
+from credit_scoring.snapshots.serving import Snapshot, plain, read_part, read_subject_row
 from credit_scoring.supervision.frame import supervising_departments
 
 __all__ = [
@@ -52,12 +51,14 @@ def grade_distribution(snapshot: Snapshot, policy: SamplingPolicy) -> pd.DataFra
 
 
 def _distribution(snapshot: Snapshot, policy: SamplingPolicy) -> pd.DataFrame:
-    subjects = snapshot.tables["subjects"].select(["region_code", "domains"]).to_pandas()
+    subjects = plain(snapshot.tables["subjects"].select(["region_code", "domains"])).to_pandas()
     subjects["primary_domain"] = subjects["domains"].fillna("").str.split(";").str[0]
     frame = pd.DataFrame({
         "department": supervising_departments(subjects, policy).fillna(OUTSIDE).to_numpy(),
         "region_code": subjects["region_code"].to_numpy(),
-        "grade": snapshot.tables["grades"].column("grade").to_numpy(zero_copy_only=False),
+        "grade": plain(snapshot.tables["grades"].select(["grade"])).column("grade").to_numpy(
+            zero_copy_only=False
+        ),
     })  # fmt: skip
     table = pd.crosstab([frame["department"], frame["region_code"]], frame["grade"])
     table = table.reindex(columns=list(GRADES), fill_value=0)
@@ -100,7 +101,10 @@ def _movement(root: Path, before: str, after: str) -> Movement:
 
 
 def _grades(directory: Path, columns: list[str]) -> pd.DataFrame:
-    return pq.read_table(directory / "grades.parquet", columns=columns).to_pandas()
+    manifest = read_manifest(directory)
+    parts = [read_part(directory, part, manifest.format_version, verify=False).select(columns)
+             for part in manifest.tables["grades"].parts]  # fmt: skip
+    return plain(pa.concat_tables(parts)).to_pandas()
 
 
 def population_stability(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
@@ -127,17 +131,14 @@ class GradeHistory:
 
 
 def grade_history(root: Path, uscc: str) -> list[GradeHistory]:
-    """The subject's grade in every published snapshot, oldest first (read by row-group
-    statistics: the grades files are sorted by USCC)."""
+    """The subject's grade in every published snapshot, oldest first (read from the part of its
+    shard alone, or by row-group statistics in a format-1 snapshot: grades are sorted by USCC)."""
     history = []
+    columns = ["grade", "score", "source", "model_version"]
     for manifest in sorted(published_snapshots(root), key=lambda m: (m.as_of, m.created_at)):
-        rows = pq.read_table(
-            root / manifest.snapshot_id / "grades.parquet",
-            columns=["grade", "score", "source", "model_version"],
-            filters=[("uscc", "=", uscc)],
-        ).to_pylist()
-        if rows:
-            history.append(GradeHistory(manifest.snapshot_id, str(manifest.as_of), **rows[0]))
+        row = read_subject_row(root / manifest.snapshot_id, manifest, "grades", uscc, columns)
+        if row is not None:
+            history.append(GradeHistory(manifest.snapshot_id, str(manifest.as_of), **row))
     return history
 
 

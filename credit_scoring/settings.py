@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     mlruns: Path | None = None
     # Where `train` starts a registry for a store that has none yet.
     new_registry: Path = Path("mlruns")
+    # Where batch jobs (features, grade, publish, plan, frequencies, train) run their shards:
+    # "local" (this process) or "dask" (the cluster at dask_scheduler, else a LocalCluster of
+    # dask_workers processes started for the job).
+    engine: Literal["local", "dask"] = "local"
+    dask_scheduler: str | None = None  # e.g. tcp://10.0.0.5:8786
+    dask_workers: int = Field(default=2, ge=1)
     policy_dir: Path = _DEFAULTS / "models"  # the policies (models/*.yaml)
     catalog_dir: Path = _DEFAULTS / "features"  # the feature catalog (features/*.yaml)
 

@@ -125,7 +125,7 @@ def _random_only_plan(demo_now):
     # mandates a minimum, the draw is the one of before.
     result, _, _ = demo_now
     policy = load_sampling_policy()
-    policy = policy.model_copy(update={"mandated_frequency": {}})
+    policy = policy.model_copy(update={"mandated_frequency": {}, "design": "stratified"})
     with Store(result.db, read_only=True) as store:
         return create_plan(store, as_of=DEMO_END, seed=result.plan.seed, policy=policy,
                            grader=Grader.load(store), save=False)  # fmt: skip

@@ -27,7 +27,7 @@ from api.schemas.closed_loop import (
     RectificationCreate,
 )
 from api.schemas.common import ItemId, Uscc
-from credit_scoring.snapshots import Served
+from credit_scoring.snapshots import Served, plain
 from credit_scoring.workflows.interviews import (
     Interview,
     interview_candidates,
@@ -121,7 +121,7 @@ def interview_out(interview: Interview, caller: Caller, today: object) -> Interv
 
 def served_grades(served: Served) -> pd.DataFrame:
     """``uscc``, ``grade`` as served now: the snapshot's, a re-graded subject's newer one."""
-    grades = served.snapshot.tables["grades"].select(["uscc", "grade"]).to_pandas()
+    grades = plain(served.snapshot.tables["grades"].select(["uscc", "grade"])).to_pandas()
     for uscc in served.regrades:
         grades.loc[grades["uscc"] == uscc, "grade"] = served.grade_fields(uscc)["grade"]
     return grades

@@ -39,7 +39,7 @@ class PlanCreate(BaseModel):
     )
     regions: list[str] = Field(default_factory=list, max_length=100)
     domains: list[str] = Field(default_factory=list, max_length=100)
-    design: Literal["stratified", "pps"] | None = None
+    design: Literal["optimal", "stratified", "pps"] | None = None
 
     @model_validator(mode="after")
     def _budget_or_rate(self) -> PlanCreate:

@@ -20,7 +20,7 @@ from credit_scoring.errors import InvalidInput
 from credit_scoring.merchants import red_black_list
 from credit_scoring.policies.sampling import load_sampling_policy
 from credit_scoring.records.ingestion import ingest_file
-from credit_scoring.snapshots import Served
+from credit_scoring.snapshots import Served, plain
 from credit_scoring.supervision import (
     create_plan,
     evaluate_plans,
@@ -53,13 +53,14 @@ def draw(
     caller: PlannerDep, services: ServicesDep, as_of: Annotated[dt.date, Form()],
     seed: Annotated[int, Form(ge=0, le=2**63 - 1)], department: Blank = "",
     budget: Blank = "", rate: Blank = "",
-    design: Annotated[Literal["stratified", "pps"], Form()] = "stratified",
+    design: Annotated[Literal["policy", "optimal", "stratified", "pps"], Form()] = "policy",
 ) -> Response:  # fmt: skip
     """Draw and store a plan (the API's own call); its page shows strata and commitment."""
     with services.store.open(write=True) as store:
         plan = create_plan(
             store, as_of=as_of, seed=seed, budget=_number(budget, int, "budget"),
-            rate=_number(rate, float, "rate"), department=department or None, design=design,
+            rate=_number(rate, float, "rate"), department=department or None,
+            design=None if design == "policy" else design,
             grader=services.grader(store),
         )  # fmt: skip
     return RedirectResponse(f"/workbench/plans/{plan.plan_id}", status_code=303)
@@ -178,11 +179,8 @@ def frequencies(
 def _served_grades(served: Served) -> pd.DataFrame:
     """The grades being served (snapshot; a re-grade is a few subjects), as the library takes
     them: the list agrees with what the subject pages and the API say."""
-    grades = (
-        served.snapshot.tables["grades"]
-        .select(["uscc", "grade", "pd", "source", "model_version", "policy_version"])
-        .to_pandas()
-    )
+    columns = ["uscc", "grade", "pd", "source", "model_version", "policy_version"]
+    grades = plain(served.snapshot.tables["grades"].select(columns)).to_pandas()
     for uscc in served.regrades:
         fields = served.grade_fields(uscc)
         grades.loc[grades["uscc"] == uscc, ["grade", "source", "model_version"]] = [

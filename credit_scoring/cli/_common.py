@@ -22,6 +22,7 @@ from rich.console import Console
 from credit_scoring.errors import CreditScoringError, InvalidInput
 
 if TYPE_CHECKING:
+    from credit_scoring.distributed.engine import Engine
     from credit_scoring.grading import Grader
     from credit_scoring.records.store import Store
     from credit_scoring.settings import Settings
@@ -48,9 +49,16 @@ def fails_cleanly(command: F) -> F:
 
 def settings(**options: Any) -> Settings:
     """The settings from the environment, with this command's options (not None) on top."""
+    from pydantic import ValidationError
+
     from credit_scoring.settings import Settings
 
-    return Settings().but(**options)
+    try:
+        return Settings().but(**options)
+    except ValidationError as error:  # an option's value, e.g. --engine spark
+        problem = error.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else None
+        raise InvalidInput(f"{field}: {problem['msg']}", field=field) from None
 
 
 def print_json(payload: object) -> None:
@@ -68,6 +76,25 @@ def parse_date(value: str, option: str = "--as-of") -> dt.date:
 
 def optional_date(value: str | None, option: str) -> dt.date | None:
     return parse_date(value, option) if value else None
+
+
+@contextlib.contextmanager
+def opened_store(config: Settings, *, read_only: bool = False) -> Iterator[Store]:
+    """The store ``config.db_path`` names: a DuckDB file or a sharded store read as one."""
+    from credit_scoring.distributed.store import open_store
+
+    with open_store(config.db_path, read_only=read_only) as store:
+        yield store
+
+
+@contextlib.contextmanager
+def engine(config: Settings) -> Iterator[Engine]:
+    """The engine the settings name (``--engine``, ``CREDIT_SCORING_ENGINE``)."""
+    from credit_scoring.distributed.engine import open_engine
+
+    with open_engine(config.engine, scheduler=config.dask_scheduler,
+                     workers=config.dask_workers) as opened:  # fmt: skip
+        yield opened
 
 
 def load_grader(store: Store, config: Settings) -> Grader:

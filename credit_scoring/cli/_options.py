@@ -17,7 +17,7 @@ def _setting(kind: Any, flag: str, what: str, default: str) -> Any:
     return Annotated[kind | None, option]
 
 
-Db = _setting(Path, "--db", "The records store (DuckDB file).",
+Db = _setting(Path, "--db", "The records store (DuckDB file, or a sharded store's directory).",
               "CREDIT_SCORING_DB_PATH or data/credit.duckdb")  # fmt: skip
 Mlruns = _setting(Path, "--mlruns", "MLflow tracking folder of the champion.",
                   "CREDIT_SCORING_MLRUNS, else the one the store was trained with")  # fmt: skip
@@ -25,5 +25,10 @@ WorkflowDb = _setting(str, "--workflow-db", "SQLAlchemy URL of the workflow data
                       "CREDIT_SCORING_WORKFLOW_DB_URL or sqlite:///data/workflow.db")  # fmt: skip
 Snapshots = _setting(Path, "--snapshots", "The snapshot root folder.",
                      "CREDIT_SCORING_SNAPSHOT_DIR or data/snapshots")  # fmt: skip
+EngineOption = _setting(str, "--engine", "Where the shards are computed: local or dask.",
+                       "CREDIT_SCORING_ENGINE or local")  # fmt: skip
+DaskWorkers = _setting(int, "--dask-workers", "Workers of the LocalCluster a dask job starts "
+                       "when no scheduler is set (CREDIT_SCORING_DASK_SCHEDULER).",
+                       "CREDIT_SCORING_DASK_WORKERS or 2")  # fmt: skip
 AsOf = Annotated[str, typer.Option(help="With only what was known on this date (YYYY-MM-DD).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")]

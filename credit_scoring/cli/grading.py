@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from credit_scoring.cli import _common as cli
-from credit_scoring.cli._options import AsOf, Db, Json, Mlruns
+from credit_scoring.cli._options import AsOf, DaskWorkers, Db, EngineOption, Json, Mlruns
 
 app = typer.Typer()
 
@@ -24,19 +24,22 @@ def features(
     all_attributes: Annotated[
         bool, typer.Option(help="Also compute attributes not used for grading (region, industry).")
     ] = False,
+    engine: EngineOption = None,
+    dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:
     """Compute every catalog feature for every subject as of a date."""
-    from credit_scoring.features import build_features, load_catalog
+    from credit_scoring.distributed import jobs
+    from credit_scoring.features import load_catalog
     from credit_scoring.features.summary import share_with_records, write_table
-    from credit_scoring.records.store import Store
 
     catalog = load_catalog()
     catalog = catalog if all_attributes else catalog.risk_features()
     day = cli.parse_date(as_of)
+    config = cli.settings(db_path=db, engine=engine, dask_workers=dask_workers)
     started = time.perf_counter()
-    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
-        frame = build_features(store, catalog, as_of=day)
+    with cli.engine(config) as running:
+        frame = jobs.features(config.db_path, catalog, as_of=day, engine=running)
     seconds = time.perf_counter() - started
     summary = {
         "as_of": as_of, "rows": len(frame), "features": len(catalog),
@@ -70,6 +73,8 @@ def train(
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the learned models.")] = 0,
     origins: Annotated[int, typer.Option(min=1, help="Rolling training origins.")] = 4,
+    engine: EngineOption = None,
+    dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:
     """Fit the three scorers, validate out of time, log to MLflow, crown a better champion.
@@ -77,10 +82,12 @@ def train(
     The store records MLRUNS: later commands on it grade with its champion without --mlruns.
     """
     from credit_scoring.cli._render import print_training
-    from credit_scoring.models.training import train_store
+    from credit_scoring.distributed.training import train_on
 
-    config = cli.settings(db_path=db, mlruns=mlruns)
-    result, registry = train_store(config, as_of=cli.parse_date(as_of), seed=seed, origins=origins)
+    config = cli.settings(db_path=db, mlruns=mlruns, engine=engine, dask_workers=dask_workers)
+    day = cli.parse_date(as_of)
+    with cli.engine(config) as running:
+        result, registry = train_on(config, as_of=day, engine=running, seed=seed, origins=origins)
     if as_json:
         grade_rates = result.grade_rates.reset_index().to_dict("records")
         domains = None
@@ -107,18 +114,21 @@ def grade(
     out: Annotated[Path, typer.Option(help="Grade records (.csv or .parquet).")] = Path(
         "data/grades.parquet"
     ),
+    engine: EngineOption = None,
+    dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:
     """Grade every subject A/B/C/D and write the grade records."""
     from credit_scoring.cli._render import grade_distribution
+    from credit_scoring.distributed import jobs
     from credit_scoring.features.summary import write_table
-    from credit_scoring.records.store import Store
 
-    config = cli.settings(db_path=db, mlruns=mlruns)
+    config = cli.settings(db_path=db, mlruns=mlruns, engine=engine, dask_workers=dask_workers)
     day = cli.parse_date(as_of)
-    with Store(config.db_path, read_only=True) as store:
+    with cli.opened_store(config, read_only=True) as store:
         grader = cli.load_grader(store, config)
-        table = grader.grade_store(store, as_of=day)
+    with cli.engine(config) as running:
+        table = jobs.grades(config.db_path, grader, as_of=day, engine=running)
     write_table(table, out)
     counts = table["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
     if as_json:
@@ -144,11 +154,10 @@ def explain(
 ) -> None:
     """Why a subject has its grade: overrides, top reasons with their records, positive factors."""
     from credit_scoring.cli._render import print_explanation
-    from credit_scoring.records.store import Store
 
     config = cli.settings(db_path=db, mlruns=mlruns)
     day = cli.optional_date(as_of, "--as-of") or dt.date.today()
-    with Store(config.db_path, read_only=True) as store:
+    with cli.opened_store(config, read_only=True) as store:
         grader = cli.load_grader(store, config)
         explanation = grader.explain(store, uscc.strip().upper(), as_of=day, top_k=top_k)
     if as_json:

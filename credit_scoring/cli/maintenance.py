@@ -217,3 +217,36 @@ def _fail_on(problems: list[str], what: str, *, then: str = "") -> None:
     cli.errors.print(f"[red]error:[/red] {what}: {len(problems)} problem(s)"
                      + (f"; {then}" if then else ""), highlight=False, soft_wrap=True)  # fmt: skip
     raise typer.Exit(1)
+
+
+@app.command()
+@cli.fails_cleanly
+def shard(
+    shards: Annotated[int, typer.Option(min=1, help="How many shards (by USCC hash).")],
+    out: Annotated[Path, typer.Option(help="A new, empty directory for the sharded store.")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Split a records store into shards by USCC hash, for `--engine dask` (the store is only
+    read). Every command then takes the directory as `--db`."""
+    from credit_scoring.distributed.layout import split_store
+    from credit_scoring.records.store import Store
+
+    source = cli.settings(db_path=db).db_path
+    with cli.console.status("splitting…") as status:
+        layout = split_store(
+            source, shards, out,
+            progress=lambda done, total: status.update(f"shard {done} of {total} written"),
+        )  # fmt: skip
+    counts = []
+    for path in layout.paths:
+        with Store(path, read_only=True) as store:
+            counts.append(store.count("subjects"))
+    if as_json:
+        cli.print_json({"out": out, "shards": shards, "subjects": counts})
+        return
+    cli.console.print(
+        f"{sum(counts):,} subjects of {source} in {shards} shards under {out} "
+        f"({min(counts):,} to {max(counts):,} a shard); use --db {out}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip

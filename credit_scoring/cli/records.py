@@ -58,8 +58,12 @@ def ingest(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Validate FILE against TABLE's contract and store what passes, atomically."""
+    """Validate FILE against TABLE's contract and store what passes, atomically.
+
+    Into a sharded store (--db DIR), each row goes to its subject's shard: one run per shard."""
     from credit_scoring.cli import _render
+    from credit_scoring.distributed.ingest import ingest_sharded
+    from credit_scoring.distributed.layout import is_sharded
     from credit_scoring.records.contract import table as contract_table
     from credit_scoring.records.ingestion import ingest_file
     from credit_scoring.records.reading import read_file
@@ -69,21 +73,29 @@ def ingest(
     day = cli.optional_date(today, "--today")
     contract_table(table)  # an unknown table is refused before anything is read
     raw = read_file(file)  # read before the store is opened: a refused file holds no lock
-    with Store(config.db_path) as store, _render.file_progress(cli.console, not as_json) as on_file:
-        result = ingest_file(
-            store, table, file, strict=strict, today=day, rejects_dir=rejects_dir,
-            progress=on_file(table, file), raw=raw,
-        )  # fmt: skip
+    if is_sharded(config.db_path):  # each row to its subject's shard, a run per shard
+        results = ingest_sharded(config.db_path, table, file, strict=strict, today=day,
+                                 rejects_dir=rejects_dir, raw=raw)  # fmt: skip
+    else:
+        with (
+            Store(config.db_path) as store,
+            _render.file_progress(cli.console, not as_json) as on_file,
+        ):
+            results = [ingest_file(
+                store, table, file, strict=strict, today=day, rejects_dir=rejects_dir,
+                progress=on_file(table, file), raw=raw,
+            )]  # fmt: skip
     if as_json:
-        cli.print_json(result.as_dict())
+        payload = [r.as_dict() for r in results]
+        cli.print_json(payload[0] if len(payload) == 1 else payload)
         return
-    cli.console.print(_render.ingest_table([result]))
-    if result.unknown_columns:
-        cli.console.print(
-            f"ignored columns not in the contract: {', '.join(result.unknown_columns)}"
-        )
-    if result.rejects_file:
-        cli.console.print(f"rejected and flagged rows with reasons: {result.rejects_file}")
+    cli.console.print(_render.ingest_table(results))
+    unknown = sorted({c for r in results for c in r.unknown_columns})
+    if unknown:
+        cli.console.print(f"ignored columns not in the contract: {', '.join(unknown)}")
+    for result in results:
+        if result.rejects_file:
+            cli.console.print(f"rejected and flagged rows with reasons: {result.rejects_file}")
 
 
 @report_app.command("disclosure")

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from credit_scoring.cli import _common as cli
-from credit_scoring.cli._options import AsOf, Db, Json, Mlruns, Snapshots, WorkflowDb
+from credit_scoring.cli._options import (
+    AsOf,
+    DaskWorkers,
+    Db,
+    EngineOption,
+    Json,
+    Mlruns,
+    Snapshots,
+    WorkflowDb,
+)
 
 app = typer.Typer()
 snapshots_app = typer.Typer(help="Published snapshots: list, prune.", no_args_is_help=True)
@@ -27,19 +36,25 @@ def publish(
         int | None,
         typer.Option(min=1, help="Then delete all but this many newest snapshots (default: none)."),
     ] = None,
+    engine: EngineOption = None,
+    dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:
-    """Grade and explain every subject and publish the result as the current snapshot."""
-    from credit_scoring.records.store import Store
+    """Grade and explain every subject and publish the result as the current snapshot.
+
+    A sharded store's snapshot has one part per shard, each written where it was computed."""
+    from credit_scoring.distributed import jobs
     from credit_scoring.snapshots import prune_snapshots
-    from credit_scoring.snapshots import publish as publish_snapshot
     from credit_scoring.snapshots.publish import manifest_summary
 
-    config = cli.settings(db_path=db, mlruns=mlruns, snapshot_dir=snapshots)
+    config = cli.settings(db_path=db, mlruns=mlruns, snapshot_dir=snapshots, engine=engine,
+                          dask_workers=dask_workers)  # fmt: skip
     day = cli.parse_date(as_of)
-    with Store(config.db_path, read_only=True) as store:
+    with cli.opened_store(config, read_only=True) as store:
         grader = cli.load_grader(store, config)
-        manifest = publish_snapshot(store, config.snapshot_dir, as_of=day, grader=grader)
+    with cli.engine(config) as running:
+        manifest = jobs.publish(config.db_path, config.snapshot_dir, as_of=day, grader=grader,
+                                engine=running)  # fmt: skip
     deleted = prune_snapshots(config.snapshot_dir, keep=keep) if keep is not None else []
     if as_json:
         cli.print_json({**manifest_summary(manifest), "deleted_snapshots": deleted})

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from credit_scoring.cli import _common as cli
-from credit_scoring.cli._options import Db, Json, Mlruns
+from credit_scoring.cli._options import DaskWorkers, Db, EngineOption, Json, Mlruns
 from credit_scoring.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from credit_scoring.grading import Grader
+    from credit_scoring.settings import Settings
 
 app = typer.Typer()
 plan_app = typer.Typer(
@@ -29,10 +36,14 @@ def plan(
     department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
     region: Annotated[list[str] | None, typer.Option(help="Only these region codes.")] = None,
     domain: Annotated[list[str] | None, typer.Option(help="Only these domain codes.")] = None,
-    design: Annotated[str | None, typer.Option(help="stratified or pps (default: policy).")] = None,
+    design: Annotated[
+        str | None, typer.Option(help="optimal, stratified or pps (default: the policy's).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the plan (.csv or .xlsx).")] = None,
     db: Db = None,
     mlruns: Mlruns = None,
+    engine: EngineOption = None,
+    dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:  # fmt: skip
     """Draw a plan: `plan --as-of D (--budget N | --rate R) --seed S [--department X]`.
@@ -42,22 +53,27 @@ def plan(
     if ctx.invoked_subcommand is not None:
         return
     from credit_scoring.cli._render_supervision import print_plan
-    from credit_scoring.records.store import Store
     from credit_scoring.supervision import create_plan, write_plan
 
     if as_of is None or seed is None:
         raise InvalidInput("plan needs --as-of and --seed (or a subcommand: verify, list)",
                            field="--as-of" if as_of is None else "--seed")  # fmt: skip
-    if design not in (None, "stratified", "pps"):
-        raise InvalidInput(f"--design must be stratified or pps; got {design!r}", field="--design")
-    config = cli.settings(db_path=db, mlruns=mlruns)
-    with Store(config.db_path) as store:
+    if design not in (None, "optimal", "stratified", "pps"):
+        raise InvalidInput(f"--design must be optimal, stratified or pps; got {design!r}",
+                           field="--design")  # fmt: skip
+    config = cli.settings(db_path=db, mlruns=mlruns, engine=engine, dask_workers=dask_workers)
+    day = cli.parse_date(as_of)
+    with cli.opened_store(config, read_only=True) as store:
         grader = cli.load_grader(store, config)
+    # The grades shard by shard (the workers read the store: it is not open for writing yet);
+    # the frame, the strata and the draw over all of them here.
+    grades = _grades(config, grader, day)
+    with cli.opened_store(config) as store:
         drawn = create_plan(
-            store, as_of=cli.parse_date(as_of), seed=seed, budget=budget, rate=rate,
+            store, as_of=day, seed=seed, budget=budget, rate=rate,
             department=department, regions=tuple(region or ()), domains=tuple(domain or ()),
             design=design,  # type: ignore[arg-type]
-            grader=grader,
+            grader=grader, grades=grades,
         )  # fmt: skip
     written = write_plan(drawn, out) if out else None
     if as_json:
@@ -78,10 +94,9 @@ def plan_verify(
 ) -> None:
     """Recompute a plan's commitment and rerun its draw and inspector assignment."""
     from credit_scoring.cli._render_supervision import print_verification
-    from credit_scoring.records.store import Store
     from credit_scoring.supervision import verify_plan
 
-    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
+    with cli.opened_store(cli.settings(db_path=db), read_only=True) as store:
         result = verify_plan(store, plan_id)
     if as_json:
         cli.print_json({**result.__dict__, "ok": result.ok})
@@ -95,10 +110,9 @@ def plan_verify(
 @cli.fails_cleanly
 def plan_list(db: Db = None, as_json: Json = False) -> None:
     """The stored plans, newest first."""
-    from credit_scoring.records.store import Store
     from credit_scoring.supervision import list_plans
 
-    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
+    with cli.opened_store(cli.settings(db_path=db), read_only=True) as store:
         plans = list_plans(store)
     if as_json:
         cli.print_json(plans)
@@ -120,11 +134,10 @@ def evaluate(
 ) -> None:
     """IPW estimates from plans' results: violation rate by grade, policies against uniform."""
     from credit_scoring.cli._render_supervision import print_evaluation
-    from credit_scoring.records.store import Store
     from credit_scoring.supervision import evaluate_plans, load_plan
     from credit_scoring.synth.plan_truth import truth_comparison
 
-    with Store(cli.settings(db_path=db).db_path, read_only=True) as store:
+    with cli.opened_store(cli.settings(db_path=db), read_only=True) as store:
         evaluation = evaluate_plans(store, plan_ids, replicates=replicates)
         truths = [
             {"plan_id": p, **truth_comparison(load_plan(store, p), truth)} for p in plan_ids
@@ -143,11 +156,12 @@ def frequencies(
     out: Annotated[Path | None, typer.Option(help="Write the list (.csv or .xlsx).")] = None,
     db: Db = None,
     mlruns: Mlruns = None,
+    engine: EngineOption = None,
+    dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:
     """Every subject's grade, yearly rate, minimum frequency, last inspection and overdue flag."""
     from credit_scoring.cli._render_supervision import print_frequencies
-    from credit_scoring.records.store import Store
     from credit_scoring.supervision import (
         Scope,
         frequencies_csv_bytes,
@@ -155,11 +169,12 @@ def frequencies(
         inspection_frequencies,
     )
 
-    config = cli.settings(db_path=db, mlruns=mlruns)
+    config = cli.settings(db_path=db, mlruns=mlruns, engine=engine, dask_workers=dask_workers)
     day = cli.parse_date(as_of)
-    with Store(config.db_path, read_only=True) as store:
+    with cli.opened_store(config, read_only=True) as store:
         grader = cli.load_grader(store, config)
         table = inspection_frequencies(store, as_of=day, grader=grader,
+                                       grades=_grades(config, grader, day),
                                        scope=Scope(department=department))  # fmt: skip
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -174,3 +189,11 @@ def frequencies(
         return
     print_frequencies(cli.console, table, str(out) if out else None)
     cli.console.print(cli.grading_line(grader.describe()))
+
+
+def _grades(config: Settings, grader: Grader, day: dt.date) -> pd.DataFrame:
+    """Every subject's grade as of ``day``, computed shard by shard on the configured engine."""
+    from credit_scoring.distributed import jobs
+
+    with cli.engine(config) as running:
+        return jobs.grades(config.db_path, grader, as_of=day, engine=running)

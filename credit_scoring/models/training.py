@@ -227,12 +227,15 @@ def train_store(settings: Settings, *, as_of: dt.date, **options: Any) -> tuple[
     the store, so later commands on it grade with its champion without being told. Returns the
     result and the registry.
 
-    The store is only read while training (other readers keep working) and written once after.
+    The store is only read while training (other readers keep working) and written once after;
+    it may be a sharded store (:mod:`credit_scoring.distributed`), read as one.
     """
-    with Store(settings.db_path, read_only=True) as store:
+    from credit_scoring.distributed.store import open_store
+
+    with open_store(settings.db_path, read_only=True) as store:
         registry = settings.mlruns or store.registry or settings.new_registry
         result = train(store, as_of=as_of, tracking=Tracking(registry), **options)
-    with Store(settings.db_path) as store:
+    with open_store(settings.db_path) as store:
         store.remember_registry(registry)
     return result, registry
 

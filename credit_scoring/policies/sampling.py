@@ -7,16 +7,24 @@ Loaded once into frozen, strict objects; a mistake fails naming the file and the
 from __future__ import annotations
 
 import hashlib
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from credit_scoring.errors import InvalidInput
 from credit_scoring.policies._base import GRADE_LABELS, GRADES, Strict, load_yaml_model, policy_path
 from credit_scoring.records import codes
 
 __all__ = [
+    "DESIGNS",
     "DUE",
     "GRADES",
     "PLAN_STRATA",
@@ -24,6 +32,7 @@ __all__ = [
     "STRATUM_LABELS",
     "ChecklistItem",
     "Department",
+    "OptimalDesign",
     "PlanScope",
     "SamplingPolicy",
     "load_sampling_policy",
@@ -37,6 +46,9 @@ STRATA = (*GRADES, "complaint")
 DUE = "due"
 PLAN_STRATA = (DUE, *STRATA)
 STRATUM_LABELS = {DUE: "法定频次到期", **GRADE_LABELS, "complaint": "投诉属实"}
+# How the random budget is spread: by ratio (stratified, pps) or by the model's risk (optimal).
+Design = Literal["stratified", "pps", "optimal"]
+DESIGNS: tuple[Design, ...] = ("stratified", "pps", "optimal")
 
 
 class Eligibility(Strict):
@@ -84,11 +96,38 @@ class PlanScope(Strict):
     domains: DomainCodes = ()
 
 
+class OptimalDesign(Strict):
+    """The constraints the ``optimal`` design maximises the expected violations found under.
+
+    ``floor``: every eligible subject's inclusion probability is at least this share of the
+    uniform rate ``n / N``; ``certain``: strata taken with certainty (全覆盖) — a grade in it
+    needs every worse grade in it too, so the grades' mean rates stay monotone. The grades'
+    mean probabilities are always monotone (A <= B <= C <= D); see
+    :mod:`credit_scoring.supervision.optimal`.
+    """
+
+    floor: float = Field(default=0.2, ge=0, le=1)
+    certain: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _upper_grades(self) -> OptimalDesign:
+        unknown = [s for s in self.certain if s not in STRATA]
+        if unknown:
+            raise ValueError(f"certain: unknown stratum {unknown}; strata are {STRATA}")
+        taken = [g in self.certain for g in GRADES]
+        if any(a and not b for a, b in pairwise(taken)):
+            raise ValueError(
+                "certain: a grade taken with certainty needs every worse grade "
+                f"taken too (grades' rates stay monotone); got {self.certain}"
+            )
+        return self
+
+
 class SamplingPolicy(Strict):
     """The policy a plan is drawn under; ``version`` is recorded with every plan."""
 
     version: str = Field(min_length=1)
-    design: Literal["stratified", "pps"]
+    design: Design
     ordinary_rate: float = Field(gt=0, le=1)
     plans_per_year: int = Field(ge=1, le=366)
     relative_rates: dict[str, float]
@@ -102,6 +141,17 @@ class SamplingPolicy(Strict):
     violation_results: tuple[str, ...] = Field(min_length=1)
     scope: PlanScope = PlanScope()
     departments: tuple[Department, ...] = ()
+    # The optimal design's constraints; absent from the plans drawn before it existed.
+    optimal: OptimalDesign = OptimalDesign()
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # A plan seals its policy's dump: under the other designs the optimal block changes
+        # nothing, and leaving it out keeps their commitments (plan ids) those of before it.
+        data: dict[str, object] = handler(self)
+        if self.design != "optimal":
+            data.pop("optimal", None)
+        return data
 
     @model_validator(mode="after")
     def _complete(self) -> SamplingPolicy:
@@ -137,8 +187,8 @@ class SamplingPolicy(Strict):
         """The days one plan covers: a year divided by the plans made in it (a quarter: 91)."""
         return round(365 / self.plans_per_year)
 
-    def with_design(self, design: Literal["stratified", "pps"]) -> SamplingPolicy:
-        """The same policy under the other design (for comparing the two)."""
+    def with_design(self, design: Design) -> SamplingPolicy:
+        """The same policy under another design (for comparing them)."""
         return self.model_copy(update={"design": design})
 
     def department(self, name: str) -> Department:

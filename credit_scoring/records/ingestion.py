@@ -155,7 +155,7 @@ def _unreadable_issues(raw: RawFile) -> list[Issue]:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """One pass over the checked rows: each with its content hash and the stored version's.
+    """One pass over the rows validation kept: each with its content hash and the stored version's.
 
     The hash (md5, stable across DuckDB versions) tells an identical row from an update.
     """
@@ -163,21 +163,26 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     on_key = " AND ".join(f"s.{quote(k)} = cur.{quote(k)}" for k in table.key)
     con.execute(
         f"""CREATE TEMP TABLE _incoming AS
-        SELECT s.*, md5(concat_ws(chr(31), {", ".join(parts)})) AS _row_hash,
+        SELECT s.* EXCLUDE (_rejected), md5(concat_ws(chr(31), {", ".join(parts)})) AS _row_hash,
                cur._row_hash AS _old_hash, cur._version AS _old_version
-        FROM _staged s LEFT JOIN {quote(table.name)} cur ON {on_key}"""
+        FROM _staged s LEFT JOIN {quote(table.name)} cur ON {on_key}
+        WHERE NOT s._rejected"""
     )
 
 
 def _set_level_issues(con: duckdb.DuckDBPyConnection, table: Table) -> list[Issue]:
     """Keys repeated in the file, unknown subjects, unknown records; fills ``_skip``."""
     key = ", ".join(quote(k) for k in table.key)
+    # Only keys that occur twice are windowed: sorting every row of a file to find the few
+    # repeated keys cost more than the rest of this function. Keys are required, never null.
     con.execute(
         f"""CREATE TEMP TABLE _repeats AS
         SELECT _row, first_row, _row_hash = first_hash AS identical, {key} FROM (
             SELECT _row, _row_hash, {key}, first_value(_row) OVER w AS first_row,
                    first_value(_row_hash) OVER w AS first_hash
-            FROM _incoming WINDOW w AS (PARTITION BY {key} ORDER BY _row))
+            FROM _incoming
+            JOIN (SELECT {key} FROM _incoming GROUP BY ALL HAVING count(*) > 1) USING ({key})
+            WINDOW w AS (PARTITION BY {key} ORDER BY _row))
         WHERE _row <> first_row"""
     )
     issues = [
@@ -247,7 +252,7 @@ def _upsert(
     con.execute(
         f"""INSERT INTO {name}
         SELECT {columns}, _row, ?, ?, _flags, _row_hash, coalesce(_old_version, 0) + 1, now()
-        FROM _clean WHERE _old_hash IS NULL OR _old_hash <> _row_hash""",
+        FROM _clean WHERE _old_hash IS NULL OR _old_hash <> _row_hash {_index_order(table)}""",
         [source, run_id],
     )
     row = con.execute(
@@ -270,6 +275,18 @@ def _upsert(
         "duplicate": duplicate + repeated,
         "flagged": flagged,
     }
+
+
+def _index_order(table: Table) -> str:
+    """Insert rows sorted by the column the store indexes (``uscc``; an event's ``record_id``).
+
+    DuckDB adds new rows to the index at commit, key by key: in key order a million penalties
+    took 0.35 s instead of 1.0 s, for 0.3 s of sorting.
+    """
+    for column in ("uscc", "record_id"):
+        if column in table.column_names:
+            return f"ORDER BY {quote(column)}"
+    return ""
 
 
 def _record_issues(

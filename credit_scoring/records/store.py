@@ -193,6 +193,12 @@ class Store:
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreNotFound(
+                f"{self.path} is a directory, not a records store file; a sharded store "
+                "(credit-scoring shard) is read by the batch commands (--db DIR), while the "
+                "service and the review workflows write to a single store file"
+            )
         if read_only and not self.path.is_file():
             raise StoreNotFound(
                 f"{self.path}: no records store here; create it by ingesting subjects "

@@ -2,8 +2,11 @@
 
 Each column is parsed once per *distinct* value and the result broadcast to the rows (a file of a
 million penalties holds a few thousand distinct dates and a few dozen penalty-type spellings), so
-validation costs about as much as reading. The checks that need the store — unknown subjects,
-keys repeated in the file — run in SQL inside the ingest transaction (:mod:`.ingestion`).
+validation costs about as much as reading. Amounts are the exception: a million fines hold
+hundreds of thousands of distinct texts, so the plain numbers among them are read in bulk
+(:func:`_parse_numbers`). The checks that need the store — unknown subjects, keys repeated in the
+file — run in SQL inside the ingest transaction (:mod:`.ingestion`), which also leaves out the
+rows rejected here.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from credit_scoring.records.contract import Column, Kind, Table, normalise_heade
 from credit_scoring.records.reading import RawFile
 from credit_scoring.records.reasons import FLAG_CODES, REASONS, Issue, describe
 
-__all__ = ["CheckedFile", "check_file", "parse_date"]
+__all__ = ["CheckedFile", "check_file", "map_headers", "parse_date"]
 
 # Issue codes travel as small ints per row (0: none): a million-row file stays cheap to check.
 _CODE_NAMES: tuple[str | None, ...] = (None, *REASONS)
@@ -37,9 +40,11 @@ _INDUSTRY = re.compile(r"^[A-T](\d{2,4})?$|^\d{2,4}$")
 
 @dataclass
 class CheckedFile:
-    """The rows that passed, typed as the store keeps them, and every issue found."""
+    """Every row typed as the store keeps it, the rejected ones marked, and every issue found."""
 
-    data: pa.Table  # contract columns + _row (file row number) + _flags (list of flag codes)
+    # contract columns + _row (file row number) + _flags (list of flag codes) + _rejected: the
+    # ingest leaves rejected rows out in SQL, cheaper than copying the table here to drop them
+    data: pa.Table
     issues: list[Issue]
     unknown_headers: list[str]
     rows_read: int
@@ -51,8 +56,8 @@ MAX_AMOUNT = 1e12
 
 
 def check_file(raw: RawFile, table: Table, *, today: dt.date, strict: bool = False) -> CheckedFile:
-    """Validate ``raw`` against ``table``; rows with a rejecting issue are left out of ``data``."""
-    mapping, unknown = _map_headers(raw, table)
+    """Validate ``raw`` against ``table``; rows with a rejecting issue are marked ``_rejected``."""
+    mapping, unknown = map_headers(raw, table)
     n = raw.data.num_rows
     typed: dict[str, pa.Array] = {}
     problems: dict[str, np.ndarray] = {}
@@ -68,7 +73,9 @@ def check_file(raw: RawFile, table: Table, *, today: dt.date, strict: bool = Fal
     return _assemble(raw, table, mapping, typed, problems, unknown, strict, today, where)
 
 
-def _map_headers(raw: RawFile, table: Table) -> tuple[dict[str, tuple[str, float]], list[str]]:
+def map_headers(raw: RawFile, table: Table) -> tuple[dict[str, tuple[str, float]], list[str]]:
+    """Each contract column's header in ``raw`` (and its unit factor), and the unknown headers;
+    :class:`FileRejected` if a required column has none."""
     known = table.header_map()
     mapping: dict[str, tuple[str, float]] = {}
     unknown = []
@@ -92,8 +99,8 @@ def _map_headers(raw: RawFile, table: Table) -> tuple[dict[str, tuple[str, float
 
 # --- Parsing one column ---------------------------------------------------------------------------
 
-# The value of each distinct text (a list, or an array with NaN for none) and its issue code.
-Parsed = tuple[list[object] | np.ndarray, list[str | None]]
+# The value of each distinct text and its issue code.
+Parsed = tuple[list[object], list[str | None]]
 
 
 def _parse_column(
@@ -104,6 +111,8 @@ def _parse_column(
     if column.kind is Kind.TEXT:
         parsed = _empty_as_null(text)
         errors = np.zeros(len(text), dtype=np.int8)
+    elif column.kind in (Kind.AMOUNT, Kind.PROBABILITY):
+        parsed, errors = _parse_numbers(column, text, factor)
     else:
         encoded = pc.dictionary_encode(text)
         uniques = encoded.dictionary.to_pylist()
@@ -227,26 +236,50 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _parse_number(column: Column, uniques: list[str], factor: float, today: dt.date) -> Parsed:
-    # Vectorised first; only texts it cannot read ("1,000", "500元") take the slow path.
-    # A copy: pandas 3 may hand back a read-only view, and one odd text must not fail the file.
-    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
-        float, copy=True
-    )
-    for i in np.flatnonzero(np.isnan(numbers)):
-        if uniques[i]:
-            numbers[i] = _to_float(uniques[i], percent=column.kind is Kind.PROBABILITY)
+# A number as a program writes it ("1234.5", "-5", "1e305"). Arrow reads these as pandas does:
+# every value the checks accept is the same to the last bit once rounded to 6 decimals; they
+# differ only on integers far past a trillion, rejected either way (test_validation.py).
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _parse_numbers(column: Column, text: pa.Array, factor: float) -> tuple[pa.Array, np.ndarray]:
+    """Amounts or probabilities, per row, with their issue ids (0: none).
+
+    Plain numbers are read in bulk by Arrow; only texts written otherwise ("1,000", "500元",
+    "5%", "abc") are parsed one distinct text at a time.
+    """
+    plain = pc.match_substring_regex(text, _PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+    has_text = pc.greater(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+    numbers = np.full(len(text), np.nan)
+    read = pc.cast(text.filter(pa.array(plain)), pa.float64())
+    numbers[plain] = read.to_numpy(zero_copy_only=False)
+    written = np.flatnonzero(has_text & ~plain)
+    if len(written):
+        encoded = pc.dictionary_encode(text.take(pa.array(written)))
+        uniques = encoded.dictionary.to_pylist()
+        per_unique = _written_numbers(uniques, percent=column.kind is Kind.PROBABILITY)
+        numbers[written] = per_unique[encoded.indices.to_numpy(zero_copy_only=False)]
     with np.errstate(invalid="ignore", over="ignore"):
         numbers = numbers * factor  # e.g. 10,000 yuan to yuan; checked after, so 1e305 fails
         if column.kind is Kind.AMOUNT:
             ok, code = (numbers >= 0) & (numbers <= MAX_AMOUNT), "INVALID_AMOUNT"
         else:
             ok, code = (numbers > 0) & (numbers <= 1), "INVALID_PROBABILITY"
-    ok &= np.isfinite(numbers)
-    values = np.where(ok, np.round(numbers, 6), np.nan)
-    has_text = np.fromiter((bool(u) for u in uniques), bool, len(uniques))
-    errors: list[str | None] = [code if bad else None for bad in has_text & ~ok]
-    return values, errors
+        ok &= np.isfinite(numbers)
+        values = np.where(ok, np.round(numbers, 6), np.nan)
+    errors = np.where(has_text & ~ok, _CODE_IDS[code], 0).astype(np.int8)
+    return pa.array(values, pa.float64(), from_pandas=True), errors
+
+
+def _written_numbers(uniques: list[str], *, percent: bool) -> np.ndarray:
+    """Texts that are not plain numbers: pandas reads what it can, :func:`_to_float` the rest."""
+    # A copy: pandas 3 may hand back a read-only view, and one odd text must not fail the file.
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
+        float, copy=True
+    )
+    for i in np.flatnonzero(np.isnan(numbers)):
+        numbers[i] = _to_float(uniques[i], percent=percent)
+    return numbers
 
 
 def _to_float(text: str, *, percent: bool = False) -> float:
@@ -288,8 +321,6 @@ _PARSERS: dict[Kind, Callable[[Column, list[str], float, dt.date], Parsed]] = {
     Kind.CODE_LIST: _parse_code_list,
     Kind.EVENT_DATE: _parse_date,
     Kind.TERM_DATE: _parse_date,
-    Kind.AMOUNT: _parse_number,
-    Kind.PROBABILITY: _parse_number,
     Kind.BOOL: _parse_bool,
 }
 
@@ -370,19 +401,25 @@ def _assemble(
             value = str(source[int(i)])
             other = where.get((int(i), name), "")
             issues.append(_issue(raw, int(i), column, value, code, rejects, table, today, other))
-    keep = ~rejected
-    flag_column = pa.array(
-        [flagged_rows.get(i) for i in range(n)] if flagged_rows else pa.nulls(n),
-        pa.list_(pa.string()),
-    )
     data = pa.table(
         {
             **typed,
             "_row": pa.array(raw.row_numbers, pa.int64()),
-            "_flags": flag_column,
+            "_flags": _flag_column(n, flagged_rows),
+            "_rejected": pa.array(rejected),
         }
-    ).filter(pa.array(keep))
+    )
     return CheckedFile(data, issues, unknown, n)
+
+
+def _flag_column(n: int, flagged_rows: dict[int, list[str]]) -> pa.Array:
+    """Each row's flags (null for none), built by position: no Python list of a million rows."""
+    if not flagged_rows:
+        return pa.nulls(n, pa.list_(pa.string()))
+    positions = np.zeros(n, dtype=np.int64)  # 0 points at "no flags", k at the k-th flagged row
+    positions[list(flagged_rows)] = np.arange(1, len(flagged_rows) + 1)
+    lists = pa.array([None, *flagged_rows.values()], pa.list_(pa.string()))
+    return lists.take(pa.array(positions))
 
 
 def _issue(

@@ -1,12 +1,23 @@
 """The snapshot a service answers from, swapped atomically while it runs.
 
-A :class:`Snapshot` is one published directory loaded into memory as Arrow tables (no Python
-object per subject: a million subjects' reasons stay a few large buffers) with a sorted array of
-USCCs to find a subject by binary search. A :class:`Served` pairs it with the regrades newer
-than it; both are immutable. :class:`SnapshotHolder` owns the one reference to the current
-``Served`` and replaces it by a single assignment, so a request that takes ``holder.state`` once
-reads one snapshot from start to finish — never half of the old and half of the new — while a
-new snapshot loads in the background and the old one is freed when its last reader is done.
+A :class:`Snapshot` is one published directory opened as Arrow tables over memory-mapped files
+(format 2): nothing is read at load beyond each part's footer, and a request reads only the pages
+it touches — the key pages of one binary search and one page per column of its row — which the
+operating system shares between workers and may drop and read again. A subject is found in its
+shard's part (``shard_of``) by binary search over that part's USCCs, viewed in place as 18-byte
+strings. Snapshots of format 1 (one Parquet file per table) are read whole into memory, as before.
+A :class:`Served` pairs a snapshot with the regrades newer than it; both are immutable.
+:class:`SnapshotHolder` owns the one reference to the current ``Served`` and replaces it by a
+single assignment, so a request that takes ``holder.state`` once reads one snapshot from start to
+finish — never half of the old and half of the new — while a new snapshot loads in the background
+and the old one is freed (its files unmapped) when its last reader is done.
+
+Integrity: at every load each part must exist at the size the manifest records, with its Arrow
+footer, row count and schema, and the per-subject parts of a shard must hold the same number of
+rows with the same first and last USCC — cheap, and it refuses a truncated or swapped file. With
+``verify`` (the default, ``Settings.verify_snapshots``) every part's SHA-256 is checked too, read
+through the page cache, not into the worker's memory (about 1 s per GB); :func:`verify_snapshot`
+also compares every key of every part, for a check after publication.
 """
 
 from __future__ import annotations
@@ -29,24 +40,29 @@ from credit_scoring.errors import SnapshotNotFound, SubjectNotFound
 from credit_scoring.explain import Explanation, explanation_from_row
 from credit_scoring.policies import file_sha256
 from credit_scoring.records.codes import IdStatus, uscc_check_char, uscc_status
-from credit_scoring.snapshots._columns import Reader, column_reader
+from credit_scoring.sharding import HASH, shard_of, shards_of
+from credit_scoring.snapshots._columns import CATEGORIES, Reader, column_reader
 from credit_scoring.snapshots.publish import (
+    ALIGNED,
     Manifest,
+    PartFile,
     current_snapshot_id,
     read_manifest,
 )
 
-__all__ = ["Regraded", "Served", "ServedGrade", "Snapshot", "SnapshotHolder"]
+__all__ = [
+    "Regraded",
+    "Served",
+    "ServedGrade",
+    "Snapshot",
+    "SnapshotHolder",
+    "plain",
+    "read_part",
+    "read_subject_row",
+    "verify_snapshot",
+]
 
 _REQUIRED = ("grades", "explanations", "subjects", "standing")
-# Columns whose values come from a short list by construction, never judged from the data: grades,
-# scorers, versions, override codes, the date, kinds of subject, regions, domains.
-_CATEGORIES = {
-    "grades": {"grade", "score_grade", "rules_grade", "source", "overrides", "policy_version",
-               "model_version"},
-    "explanations": {"as_of", "grade", "source", "policy_version", "model_version"},
-    "subjects": {"subject_type", "region_code", "status", "domains"},
-}  # fmt: skip
 _GRADE_FIELDS = ("grade", "score", "pd", "source", "overrides", "policy_version", "model_version")
 
 
@@ -78,24 +94,38 @@ class ServedGrade:
 
 
 class Snapshot:
-    """One published snapshot, loaded and checked against its manifest."""
+    """One published snapshot, opened and checked against its manifest.
+
+    ``tables[name]`` is the whole table (its parts concatenated without a copy, in shard order);
+    :meth:`find` gives a subject's row number in it.
+    """
 
     def __init__(self, directory: Path, *, verify: bool = True) -> None:
         self.directory = Path(directory)
         self.manifest: Manifest = read_manifest(self.directory)
-        missing = [name for name in _REQUIRED if name not in self.manifest.tables]
+        manifest = self.manifest
+        missing = [name for name in _REQUIRED if name not in manifest.tables]
         if missing:
             raise SnapshotNotFound(f"{self.directory}: the manifest lacks {missing}")
-        self.tables = {name: self._load(name, verify) for name in self.manifest.tables}
-        self._keys = _keys(self.tables["grades"])
-        for name in ("explanations", "subjects"):
-            if not np.array_equal(_keys(self.tables[name]), self._keys):
-                raise SnapshotNotFound(f"{self.directory}: {name} is not aligned with grades")
-        self._standing_keys = _keys(self.tables["standing"])
-        # A reader per column (_columns.py): a grade's row in ~3 µs, not ~10 µs of Arrow scalars.
-        self._last_found: tuple[str | None, int | None] = (None, None)
-        self._columns = {name: _readers(self.tables[name], categories)
-                         for name, categories in _CATEGORIES.items()}  # fmt: skip
+        if manifest.shards > 1 and manifest.hash != HASH:
+            raise SnapshotNotFound(f"{self.directory}: shards by {manifest.hash!r}; this version "
+                                   f"knows {HASH!r}")  # fmt: skip
+        parts = {name: [read_part(self.directory, p, manifest.format_version, verify=verify)
+                        for p in table.parts]
+                 for name, table in manifest.tables.items()}  # fmt: skip
+        self.tables = {name: _concatenated(self.directory, name, tables)
+                       for name, tables in parts.items()}  # fmt: skip
+        self._shards = manifest.shards
+        self._keys = [_keys(part.column("uscc")) for part in parts["grades"]]
+        self._starts = np.cumsum([0, *(len(k) for k in self._keys)]).tolist()
+        self._check_aligned(parts)
+        self._standing = parts["standing"]
+        self._standing_keys = [_keys(part.column("uscc")) for part in parts["standing"]]
+        # A reader per column and part (_columns.py): a grade's row in ~3 µs, not ~10 µs of
+        # Arrow scalars; made from the buffers' addresses, without reading the rows.
+        self._last_found: tuple[str | None, tuple[int, int] | None] = (None, None)
+        self._columns = {name: [_readers(part, CATEGORIES[name]) for part in parts[name]]
+                         for name in ALIGNED}  # fmt: skip
 
     @property
     def snapshot_id(self) -> str:
@@ -105,29 +135,38 @@ class Snapshot:
         self, table: str, uscc: str, columns: Iterable[str] | None = None
     ) -> dict[str, Any] | None:
         """The row of ``table`` (grades, explanations, subjects) for ``uscc``, or some columns."""
-        i = self.find(uscc)
-        if i is None:
+        found = self._locate(uscc)
+        if found is None:
             return None
-        readers = self._columns[table]
+        part, i = found
+        readers = self._columns[table][part]
         return {name: readers[name](i) for name in (columns or readers)}
 
     def find(self, uscc: str) -> int | None:
-        """The row number of ``uscc`` in the per-subject tables (they are aligned), or None."""
+        """The row number of ``uscc`` in ``tables`` of the per-subject tables (they are
+        aligned), or None."""
+        found = self._locate(uscc)
+        return None if found is None else self._starts[found[0]] + found[1]
+
+    def _locate(self, uscc: str) -> tuple[int, int] | None:
+        """The part (its shard) holding ``uscc`` and the row in it, or None."""
         last = self._last_found  # a grade is read with the subject's name: search once for both
         if last[0] == uscc:
             return last[1]
+        part = shard_of(uscc, self._shards) if self._shards > 1 else 0
         key = uscc.encode()
-        keys = self._keys
+        keys = self._keys[part]
         i = int(keys.searchsorted(key))  # the method: np.searchsorted's wrapper doubles the cost
-        found = i if i < len(keys) and keys[i] == key else None
+        found = (part, i) if i < len(keys) and keys[i] == key else None
         self._last_found = (uscc, found)  # one tuple, swapped whole: safe across threads
         return found
 
     def standing(self, uscc: str) -> list[dict[str, Any]]:
-        key = uscc.encode()
-        lo = int(np.searchsorted(self._standing_keys, key, side="left"))
-        hi = int(np.searchsorted(self._standing_keys, key, side="right"))
-        return self.tables["standing"].slice(lo, hi - lo).to_pylist()
+        part = shard_of(uscc, self._shards) if len(self._standing) > 1 else 0
+        keys, key = self._standing_keys[part], uscc.encode()
+        lo = int(keys.searchsorted(key, side="left"))
+        hi = int(keys.searchsorted(key, side="right"))
+        return self._standing[part].slice(lo, hi - lo).to_pylist()
 
     @functools.cached_property
     def list_entries(self) -> list[dict[str, Any]]:
@@ -135,7 +174,8 @@ class Snapshot:
         standing = self.tables["standing"]
         entries = standing.filter(pc.equal(standing.column("record_table"), "list_entries"))
         columns = ["uscc", "name", "region_code", "domains"]
-        # pandas writes large_string, DuckDB string: one type for the join key and the rest.
+        # pandas writes large_string, DuckDB string, categories are dictionaries: one type for
+        # the join key and the rest.
         subjects = (
             self.tables["subjects"]
             .select(columns)
@@ -144,22 +184,133 @@ class Snapshot:
         entries = entries.cast(entries.schema.set(0, pa.field("uscc", pa.string())))
         return entries.join(subjects, "uscc").sort_by("uscc").to_pylist()
 
-    def _load(self, name: str, verify: bool) -> pa.Table:
-        entry = self.manifest.tables[name]
-        path = self.directory / entry.file
-        if not path.is_file() or (verify and file_sha256(path) != entry.sha256):
-            raise SnapshotNotFound(f"{path}: missing or not the file its manifest describes")
-        return pq.read_table(path)
+    def _check_aligned(self, parts: dict[str, list[pa.Table]]) -> None:
+        """Per shard, the per-subject tables hold the same subjects in the same order: compared
+        whole in a format-1 snapshot (in memory anyway), by row count and first and last key in
+        a memory-mapped one (every key: :func:`verify_snapshot`)."""
+        for name in ("explanations", "subjects"):
+            if len(parts[name]) != len(self._keys):
+                raise SnapshotNotFound(f"{self.directory}: {name} is not aligned with grades")
+            for keys, part in zip(self._keys, parts[name], strict=True):
+                other = part.column("uscc")
+                if self.manifest.format_version == 1:
+                    same = np.array_equal(_keys(other), keys)
+                else:
+                    same = len(other) == len(keys) and (
+                        not len(keys) or (_key(other, 0) == keys[0] and _key(other, -1) == keys[-1])
+                    )
+                if not same:
+                    raise SnapshotNotFound(f"{self.directory}: {name} is not aligned with grades")
 
 
-def _readers(table: pa.Table, categories: set[str]) -> dict[str, Reader]:
-    return {c: column_reader(table.column(c).combine_chunks(), category=c in categories)
+def read_part(directory: Path, part: PartFile, format_version: int = 2, *,
+              verify: bool = True) -> pa.Table:  # fmt: skip
+    """One part of a snapshot: memory-mapped (format 2) or read whole (format 1, Parquet),
+    refused unless it is the file its manifest describes."""
+    path = Path(directory) / part.file
+    damaged = SnapshotNotFound(f"{path}: missing or not the file its manifest describes")
+    if not path.is_file() or (part.bytes is not None and path.stat().st_size != part.bytes):
+        raise damaged
+    if verify and file_sha256(path) != part.sha256:
+        raise damaged
+    try:
+        if format_version == 1:
+            table = pq.read_table(path)
+        else:
+            with pa.memory_map(str(path)) as source:  # the buffers keep the mapping open
+                table = pa.ipc.open_file(source).read_all()
+    except (pa.ArrowException, OSError) as error:
+        raise SnapshotNotFound(f"{path}: not readable ({error})") from None
+    if table.num_rows != part.rows:
+        raise damaged
+    return table
+
+
+def _concatenated(directory: Path, name: str, parts: list[pa.Table]) -> pa.Table:
+    try:
+        return pa.concat_tables(parts) if len(parts) != 1 else parts[0]
+    except pa.ArrowInvalid as error:
+        raise SnapshotNotFound(f"{directory}: the parts of {name} differ ({error})") from None
+
+
+def _readers(table: pa.Table, categories: frozenset[str]) -> dict[str, Reader]:
+    return {c: column_reader(_one_chunk(table.column(c)), category=c in categories)
             for c in table.column_names}  # fmt: skip
 
 
-def _keys(table: pa.Table) -> np.ndarray:
-    # Fixed-width bytes sort and compare like the USCC strings (ASCII) and cost 18 bytes each.
-    return np.asarray(table.column("uscc").to_numpy(zero_copy_only=False), dtype="S18")
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _keys(column: pa.ChunkedArray) -> np.ndarray:
+    """The USCCs as fixed-width bytes, which sort and compare like the USCC strings (ASCII):
+    a view of the Arrow data buffer when every code is 18 bytes (the offsets 18·i), else a
+    copy (a format-1 snapshot's, a hand-made one's)."""
+    array = _one_chunk(column)
+    if len(array) and array.null_count == 0 and pa.types.is_string(array.type):
+        offsets = np.frombuffer(array.buffers()[1], np.int32, count=2, offset=4 * array.offset)
+        end = np.frombuffer(array.buffers()[1], np.int32, count=1,
+                            offset=4 * (array.offset + len(array)))  # fmt: skip
+        # Offsets only grow, so a first width of 18 and a total of 18 per row mean every USCC
+        # has 18 bytes unless the file is damaged, which the SHA-256 check catches.
+        if offsets[1] - offsets[0] == 18 and end[0] - offsets[0] == 18 * len(array):
+            return np.frombuffer(array.buffers()[2], "S18", count=len(array),
+                                 offset=int(offsets[0]))  # fmt: skip
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype="S18")
+
+
+def _key(column: pa.ChunkedArray, i: int) -> bytes:
+    return str(column[i].as_py()).encode()
+
+
+def read_subject_row(directory: Path, manifest: Manifest, table: str, uscc: str,
+                     columns: list[str]) -> dict[str, Any] | None:  # fmt: skip
+    """One subject's row of a per-subject table of a published snapshot, without opening the
+    rest of it (the part of its shard, memory-mapped; a format-1 file by its row groups)."""
+    parts = manifest.tables[table].parts
+    if manifest.format_version == 1:
+        rows = pq.read_table(Path(directory) / parts[0].file, columns=columns,
+                             filters=[("uscc", "=", uscc)]).to_pylist()  # fmt: skip
+        return rows[0] if rows else None
+    part = parts[shard_of(uscc, manifest.shards) if len(parts) > 1 else 0]
+    data = read_part(directory, part, verify=False)
+    keys = _keys(data.column("uscc"))
+    i = int(keys.searchsorted(uscc.encode()))
+    if i == len(keys) or keys[i] != uscc.encode():
+        return None
+    return plain(data.select(columns).slice(i, 1)).to_pylist()[0]
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary-encoded columns (a snapshot's categories) decoded: what a
+    reader that turns a whole table into pandas wants (pandas would make them Categoricals)."""
+    schema = pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type)
+                        else f for f in table.schema])  # fmt: skip
+    return table if schema.equals(table.schema) else table.cast(schema)
+
+
+def verify_snapshot(directory: Path) -> Manifest:
+    """Check every byte of the snapshot in ``directory``: each part's SHA-256, every key of the
+    per-subject parts equal across them, sorted and in its part's shard. Raises
+    :class:`SnapshotNotFound` naming what is wrong; reads the whole snapshot."""
+    snapshot = Snapshot(directory, verify=True)
+    manifest = snapshot.manifest
+    for name in ("explanations", "subjects"):
+        for keys, part in zip(snapshot._keys, manifest.tables[name].parts, strict=True):
+            table = read_part(directory, part, manifest.format_version, verify=False)
+            if not np.array_equal(_keys(table.column("uscc")), keys):
+                raise SnapshotNotFound(f"{directory / part.file} is not aligned with grades")
+    for name in ("grades", "standing"):
+        for part in manifest.tables[name].parts:
+            table = read_part(directory, part, manifest.format_version, verify=False)
+            keys = _keys(table.column("uscc"))
+            if np.any(keys[1:] < keys[:-1]) or (name == "grades" and np.any(keys[1:] == keys[:-1])):
+                raise SnapshotNotFound(f"{directory / part.file}: not sorted by USCC")
+            if part.shard is not None and np.any(
+                shards_of(table.column("uscc").to_pylist(), manifest.shards) != part.shard
+            ):
+                raise SnapshotNotFound(f"{directory / part.file}: a subject of another shard")
+    return manifest
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ The public surface the CLI and the HTTP API call (each documented where it is de
 * :class:`Scope` (department, regions, domains of a plan).
 
 The policy is :mod:`credit_scoring.policies.sampling`. Module by module: ``frame`` (who may be
-drawn), ``draw`` (allocation, stratified and PPS draws, exploration, exact probabilities),
+drawn), ``draw`` (allocation, stratified, PPS and optimal draws, exploration, exact
+probabilities), ``optimal`` (the probabilities that maximise the violations expected),
 ``commitment`` (SHA-256),
 ``assignment`` (inspectors), ``plans`` (create, verify), ``storage`` (the store),
 ``exports``, ``evaluation``, ``frequencies``.

@@ -16,7 +16,13 @@ The design, in the order the draw runs:
    * ``pps``: ``s_i = min(1, c * risk_i)`` with ``c`` set so they sum to ``n_g`` (subjects at 1
      are taken with certainty); systematic PPS on a randomly ordered list: a uniform start ``u``
      and the points ``u, u + 1, ...`` on the cumulated ``s``. Each ``s_i <= 1`` interval holds at
-     most one point and is hit with probability exactly ``s_i``, whatever the order.
+     most one point and is hit with probability exactly ``s_i``, whatever the order;
+   * ``optimal``: ``s_i`` maximise the violations the plan expects, ``sum s_i * risk_i``, under a
+     floor, certain strata and monotone grade means (:mod:`credit_scoring.supervision.optimal`);
+     one systematic draw over every stratum (the ``s_i`` sum to the graded total, not to each
+     stratum's ``n_g``), so each stratum's count is random and the draw's size fixed. Its
+     allocation keeps the ratio designs' split, which its own draw uses only in total: the
+     evaluation compares the designs at that split.
 
 3. **Exploration.** ``m`` subjects drawn uniformly without replacement from the subjects in
    scope that the graded draw left. Its size is fixed and the graded draw's total ``n_S`` is
@@ -43,7 +49,14 @@ from typing import Any
 import numpy as np
 
 from credit_scoring.errors import InfeasiblePlan
-from credit_scoring.policies.sampling import DUE, PLAN_STRATA, STRATA, SamplingPolicy
+from credit_scoring.policies.sampling import (
+    DUE,
+    PLAN_STRATA,
+    STRATA,
+    OptimalDesign,
+    SamplingPolicy,
+)
+from credit_scoring.supervision.optimal import optimal_probabilities
 
 __all__ = [
     "Allocation",
@@ -160,9 +173,15 @@ def _largest_remainder(quotas: dict[str, float], counts: dict[str, int]) -> dict
 
 
 def stratum_probabilities(
-    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str
-) -> np.ndarray:
-    """Each subject's probability ``s_i`` of being taken by its stratum's graded draw."""
+    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str, *,
+    optimal: OptimalDesign | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Each subject's probability ``s_i`` of being taken by its stratum's graded draw
+    (``optimal``: the optimal design's constraints, default :class:`OptimalDesign`)."""
+    if design == "optimal":
+        return optimal_probabilities(strata, risk, graded=allocation.graded,
+                                     exploration=allocation.exploration,
+                                     design=optimal or OptimalDesign())  # fmt: skip
     s = np.zeros(len(strata))
     for stratum, size in allocation.stratum_sizes.items():
         members = strata == stratum
@@ -195,27 +214,48 @@ def _pps_probabilities(risk: np.ndarray, size: int) -> np.ndarray:
 
 
 def inclusion_probabilities(
-    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str
-) -> np.ndarray:
+    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str, *,
+    optimal: OptimalDesign | None = None,
+) -> np.ndarray:  # fmt: skip
     """The exact ``pi_i`` a draw would give, without drawing (for comparing designs)."""
-    s = stratum_probabilities(strata, risk, allocation, design)
+    s = stratum_probabilities(strata, risk, allocation, design, optimal=optimal)
     left = len(strata) - allocation.graded
     return s + (1 - s) * (allocation.exploration / left if left else 0.0)
 
 
 def draw_sample(
-    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str, seed: int
-) -> Draw:
+    strata: np.ndarray, risk: np.ndarray, allocation: Allocation, design: str, seed: int, *,
+    optimal: OptimalDesign | None = None,
+) -> Draw:  # fmt: skip
     """Draw the graded sample then the exploration sample; see the module docstring.
 
     ``strata`` and ``risk`` must be in the frame's canonical order: the same inputs and seed
-    give the same sample, bit for bit.
+    give the same sample, bit for bit. ``optimal``: the optimal design's constraints.
     """
     rng = np.random.default_rng([seed, _DRAW_STREAM])
     n = len(strata)
-    s = stratum_probabilities(strata, risk, allocation, design)
+    s = stratum_probabilities(strata, risk, allocation, design, optimal=optimal)
     selected = np.zeros(n, dtype=bool)
     selected[strata == DUE] = True  # certain: no random number is drawn for them
+    if design == "optimal":
+        _draw_across_strata(strata, s, allocation, rng, selected)
+    else:
+        _draw_by_stratum(strata, s, allocation, design, rng, selected)
+    rest = np.flatnonzero(~selected)
+    order = rest[np.argsort(rng.random(len(rest)), kind="stable")]
+    explored = np.zeros(n, dtype=bool)
+    explored[order[: allocation.exploration]] = True
+    left = n - allocation.graded
+    exploration_prob = (1 - s) * (allocation.exploration / left if left else 0.0)
+    return Draw(selected | explored, explored, s, exploration_prob, s + exploration_prob)
+
+
+def _draw_by_stratum(
+    strata: np.ndarray, s: np.ndarray, allocation: Allocation, design: str,
+    rng: np.random.Generator, selected: np.ndarray,
+) -> None:  # fmt: skip
+    """Each stratum's fixed-size draw, in the order of :data:`STRATA`: the first ``n_g`` of a
+    random permutation (stratified) or systematic PPS on it (pps)."""
     for stratum in STRATA:
         members = np.flatnonzero(strata == stratum)
         order = members[np.argsort(rng.random(len(members)), kind="stable")]
@@ -224,13 +264,19 @@ def draw_sample(
             selected[order[:size]] = True
         elif size:
             selected[order[_systematic(s[order], size, rng.random())]] = True
-    rest = np.flatnonzero(~selected)
-    order = rest[np.argsort(rng.random(len(rest)), kind="stable")]
-    explored = np.zeros(n, dtype=bool)
-    explored[order[: allocation.exploration]] = True
-    left = n - allocation.graded
-    exploration_prob = (1 - s) * (allocation.exploration / left if left else 0.0)
-    return Draw(selected | explored, explored, s, exploration_prob, s + exploration_prob)
+
+
+def _draw_across_strata(
+    strata: np.ndarray, s: np.ndarray, allocation: Allocation, rng: np.random.Generator,
+    selected: np.ndarray,
+) -> None:  # fmt: skip
+    """One systematic draw of the graded total over every subject not due, randomly ordered:
+    each is hit with probability exactly ``s_i`` (all at most 1, summing to the total)."""
+    members = np.flatnonzero(strata != DUE)
+    order = members[np.argsort(rng.random(len(members)), kind="stable")]
+    size = allocation.graded - allocation.stratum_sizes[DUE]
+    if size:
+        selected[order[_systematic(s[order], size, rng.random())]] = True
 
 
 def _systematic(probabilities: np.ndarray, size: int, start: float) -> np.ndarray:

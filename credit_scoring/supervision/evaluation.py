@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.errors import InvalidInput, PlanNotFound
-from credit_scoring.policies.sampling import GRADES
+from credit_scoring.policies.sampling import GRADES, OptimalDesign
 from credit_scoring.records.store import Store
 from credit_scoring.supervision import storage
 from credit_scoring.supervision.draw import Allocation, inclusion_probabilities
@@ -45,9 +45,9 @@ class Evaluation:
 
     ``by_grade``: per grade the eligible count, inspections with a result, violations found,
     and the HT and Hájek violation rates with CIs. ``policies``: per policy (``uniform``, the
-    plan's own ``plan``, ``stratified``, ``pps``) the estimated violations per inspection and
-    the lift over uniform, with CIs. ``exploration``: the population's violation rate from the
-    exploration share alone.
+    plan's own ``plan``, ``stratified``, ``pps``, ``optimal``) the estimated violations per
+    inspection and the lift over uniform, with CIs. ``exploration``: the population's violation
+    rate from the exploration share alone.
     """
 
     plan_ids: list[str]
@@ -70,16 +70,18 @@ class Evaluation:
 def policy_probabilities(frame: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, np.ndarray]:
     """Exact ``pi_i`` over a stored frame for the plan itself and for each design at its budget.
 
-    ``pps`` is left out when the frame has no model risk.
+    ``pps`` and ``optimal`` (under the plan's policy's constraints, else the defaults) are left
+    out when the frame has no model risk.
     """
     strata, risk = frame["stratum"].to_numpy(), frame["risk"].to_numpy(float)
     allocation = Allocation.of_plan(parameters, strata)
     n = allocation.total
     out = {"uniform": np.full(len(frame), n / len(frame) if len(frame) else 0.0),
            "plan": frame["inclusion_prob"].to_numpy(float)}  # fmt: skip
-    designs = ["stratified"] + ([] if np.isnan(risk).any() else ["pps"])
+    designs = ["stratified"] + ([] if np.isnan(risk).any() else ["pps", "optimal"])
+    optimal = OptimalDesign.model_validate(parameters["policy"].get("optimal", {}))
     for design in designs:
-        out[design] = inclusion_probabilities(strata, risk, allocation, design)
+        out[design] = inclusion_probabilities(strata, risk, allocation, design, optimal=optimal)
     return out
 
 
@@ -90,7 +92,7 @@ def expected_lifts(frame: pd.DataFrame, parameters: dict[str, Any]) -> dict[str,
     Examples
     --------
     >>> expected_lifts(plan.frame, plan.parameters)  # doctest: +SKIP
-    {'uniform': 1.0, 'plan': 2.1, 'stratified': 2.1, 'pps': 2.6}
+    {'uniform': 1.0, 'plan': 2.8, 'stratified': 2.1, 'pps': 2.2, 'optimal': 2.8}
     """
     risk = frame["risk"].to_numpy(float)
     if not len(risk) or np.isnan(risk).any() or risk.mean() == 0:

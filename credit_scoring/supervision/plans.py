@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from credit_scoring.errors import InfeasiblePlan, InvalidInput
 from credit_scoring.grading import Grader
 from credit_scoring.policies.sampling import (
     DUE,
+    Design,
     InspectorRules,
     SamplingPolicy,
     load_sampling_policy,
@@ -119,7 +120,7 @@ def create_plan(
     department: str | None = None,
     regions: tuple[str, ...] = (),
     domains: tuple[str, ...] = (),
-    design: Literal["stratified", "pps"] | None = None,
+    design: Design | None = None,
     policy: SamplingPolicy | None = None,
     grades: pd.DataFrame | None = None,
     grader: Grader | None = None,
@@ -141,8 +142,10 @@ def create_plan(
     department, regions, domains : optional
         The plan's scope (default: the policy's ``scope``); a department must be listed in the
         sampling policy, domains are domain codes.
-    design : {"stratified", "pps"}, optional
-        Overrides the policy's design.
+    design : {"stratified", "pps", "optimal"}, optional
+        Overrides the policy's design. Where the policy's own design is ``optimal`` and the
+        grades carry no model probability (the rule scorecard alone), the plan is drawn
+        ``stratified`` and its ``design`` says so; asked for explicitly, it is refused.
     policy : SamplingPolicy, optional
         Default: ``models/sampling.yaml``.
     grades : DataFrame, optional
@@ -159,8 +162,9 @@ def create_plan(
     Raises
     ------
     InfeasiblePlan
-        The budget exceeds the eligible subjects, ``pps`` lacks probabilities, or an inspection
-        cannot be staffed under the recusal rules; the message says which.
+        The budget exceeds the eligible subjects, ``pps`` or ``optimal`` lacks probabilities,
+        ``optimal`` cannot take its certain strata within the budget, or an inspection cannot
+        be staffed under the recusal rules; the message says which.
 
     Examples
     --------
@@ -189,6 +193,8 @@ def create_plan(
     n = _budget(frame, policy, budget, rate)
     eligible = frame.eligible
     strata, risk = eligible["stratum"].to_numpy(), eligible["risk"].to_numpy(float)
+    if design is None and policy.design == "optimal" and np.isnan(risk).any():
+        policy = policy.with_design("stratified")  # nothing to optimise: the grades' ratios
     try:
         allocation = allocate(strata, n, policy)
     except InfeasiblePlan as error:
@@ -200,7 +206,7 @@ def create_plan(
     plan_id = f"P{as_of:%Y%m%d}-{sealed[:12]}"
     if save and storage.plan_exists(store, plan_id):
         return storage.load_plan(store, plan_id)
-    drawn = draw_sample(strata, risk, allocation, policy.design, seed)
+    drawn = draw_sample(strata, risk, allocation, policy.design, seed, optimal=policy.optimal)
     plan = Plan(
         plan_id, as_of, seed, sealed, policy.design, n, policy.version,
         _grades_version(grades), parameters,
@@ -236,7 +242,9 @@ def _items(
     uniform = np.ones(len(picked), bool) if policy.design == "stratified" else explored
     uniform &= (picked["stratum"] != DUE).to_numpy()
     subjects = storage.subject_details(store, picked["uscc"])
-    names = dict(zip(pool["inspector_id"], pool["name"], strict=True))
+    # An inspector stored without a name is printed by id rather than failing the plan.
+    names = {i: name if isinstance(name, str) else i
+             for i, name in zip(pool["inspector_id"], pool["name"], strict=True)}  # fmt: skip
     return pd.DataFrame(
         {
             "uscc": picked["uscc"], "name": subjects["name"], "address": subjects["address"],
@@ -292,7 +300,8 @@ def verify_plan(store: Store, plan_id: str) -> VerificationResult:
     policy = SamplingPolicy.model_validate(plan.parameters["policy"])
     strata, risk = frame["stratum"].to_numpy(), frame["risk"].to_numpy(float)
     allocation = Allocation.of_plan(plan.parameters, strata)
-    drawn = draw_sample(strata, risk, allocation, policy.design, plan.seed)
+    drawn = draw_sample(strata, risk, allocation, policy.design, plan.seed,
+                        optimal=policy.optimal)  # fmt: skip
     problems = []
     if recomputed != plan.commitment:
         problems.append("the commitment does not match the stored seed, parameters and list")

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
@@ -24,7 +23,7 @@ from api import Settings, create_app
 from credit_scoring.grading import Grader
 from credit_scoring.records.ingestion import ingest_directory
 from credit_scoring.records.store import Store
-from credit_scoring.snapshots import current_snapshot_id, publish
+from credit_scoring.snapshots import Snapshot, current_snapshot_id, plain, publish
 from credit_scoring.synth import generate_city
 from credit_scoring.workflows import connect
 from credit_scoring.workflows.keys import ROLES, create_key
@@ -141,7 +140,7 @@ class Samples:
 
 def _snapshot_table(city: Path, name: str):
     directory = city / "snapshots" / current_snapshot_id(city / "snapshots")
-    return pq.read_table(directory / f"{name}.parquet")
+    return plain(Snapshot(directory).tables[name])
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import threading
 
 import httpx
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from api.services import Services
@@ -141,10 +140,10 @@ def test_a_damaged_snapshot_is_refused_and_the_old_one_kept(two_snapshots, tmp_p
     holder = SnapshotHolder(root)
     assert holder.refresh()
     # A truncated grades file: what a disk error or a hand edit leaves behind.
-    table = Snapshot(root / second).tables["grades"]
-    pq.write_table(table.slice(0, 10), root / second / "grades.parquet")
+    grades = root / second / "grades.arrow"
+    grades.write_bytes(grades.read_bytes()[:-1000])
     _point_at(root, second)
-    with pytest.raises(SnapshotNotFound, match=r"grades\.parquet"):
+    with pytest.raises(SnapshotNotFound, match=r"grades\.arrow"):
         holder.refresh()
     assert holder.state is not None and holder.state.snapshot_id == first
     assert holder.refresh() is False  # refused once, not re-read (and re-hashed) every poll

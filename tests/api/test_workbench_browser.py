@@ -39,11 +39,11 @@ if not (CHROMIUM.exists() and DRIVER.exists()):
     )
 
 from selenium import webdriver  # noqa: E402  (after the skip: only where a browser exists)
-from selenium.webdriver.chrome.service import Service as DriverService  # noqa: E402
 from selenium.common.exceptions import (  # noqa: E402
     StaleElementReferenceException,
     WebDriverException,
 )
+from selenium.webdriver.chrome.service import Service as DriverService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 

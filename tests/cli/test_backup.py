@@ -120,12 +120,12 @@ def test_a_restore_into_a_fresh_folder_grades_decides_and_audits_the_same(
 def test_a_damaged_backup_is_refused_before_anything_is_written(site, tmp_path):
     root, _ = site
     copy = shutil.copytree(root.parent / "backup", tmp_path / "backup")
-    table = next((copy / "snapshots").rglob("grades.parquet"))
+    table = next((copy / "snapshots").rglob("grades.arrow"))
     table.write_bytes(table.read_bytes()[:-1] + b"\0")
     fresh = tmp_path / "fresh"
     config = Settings(db_path=fresh / "credit.duckdb", workflow_db_url=f"sqlite:///{fresh}/w.db",
                       snapshot_dir=fresh / "snapshots", mlruns=fresh / "mlruns")  # fmt: skip
-    with pytest.raises(BackupDamaged, match=r"grades\.parquet does not match its SHA-256"):
+    with pytest.raises(BackupDamaged, match=r"grades\.arrow does not match its SHA-256"):
         restore_backup(copy, config)
     (copy / "manifest.json").unlink()
     with pytest.raises(BackupDamaged, match=r"no manifest\.json; not a finished backup"):

@@ -68,7 +68,7 @@ def test_pruning_keeps_the_newest_and_the_current_one(published, tmp_path):
     assert sorted(deleted) == sorted([second, third, ".tmp-killed"])
     assert [m.snapshot_id for m in published_snapshots(root)] == [newest, oldest]
     assert current_snapshot_id(root) == oldest
-    kept = read_manifest(root / oldest).tables["grades"]
+    [kept] = read_manifest(root / oldest).tables["grades"].parts
     assert file_sha256(root / oldest / kept.file) == kept.sha256  # intact
     assert (root / ".tmp-unfinished").is_dir() and (root / "notes").is_dir()
 
@@ -105,14 +105,15 @@ def test_a_publication_killed_mid_way_is_pruned_an_hour_after_its_last_write(
     root = _copy(published[0], tmp_path / "copy")
     written = []
 
-    def killed_after_one_table(frame, path):
+    def killed_after_one_table(directory, table, frame, *, shard):
         if written:
             raise KeyboardInterrupt  # kill -9 between two tables: the staging folder stays
-        written.append(path)
-        return write_table(frame, path)
+        part = write_part(directory, table, frame, shard=shard)
+        written.append(directory / part.file)
+        return part
 
-    write_table = publish_module._write_table
-    monkeypatch.setattr(publish_module, "_write_table", killed_after_one_table)
+    write_part = publish_module.write_part
+    monkeypatch.setattr(publish_module, "write_part", killed_after_one_table)
     tables = {"grades": pa.table({"uscc": ["X"]}), "explanations": pa.table({"uscc": ["X"]})}
     with pytest.raises(KeyboardInterrupt):
         publish_snapshot(root, tables, as_of=AS_OF, store_read_at=dt.datetime(2026, 10, 1),

@@ -27,7 +27,7 @@ def small_frame(seed=0, sizes=(40, 30, 12, 6, 4)):
     return strata, risk
 
 
-@pytest.mark.parametrize("design", ["stratified", "pps"])
+@pytest.mark.parametrize("design", ["stratified", "pps", "optimal"])
 def test_the_same_seed_gives_the_same_plan_and_another_seed_another(design):
     strata, risk = small_frame()
     allocation = allocate(strata, 20, POLICY)

@@ -70,7 +70,8 @@ def test_any_change_to_a_stored_plan_fails_verification(store, city_grades, stat
 
 
 def test_a_pps_plan_verifies_and_draws_riskier_subjects(store, city_grades):
-    graded = create_plan(store, as_of=AS_OF, rate=0.1, seed=2, grades=city_grades)
+    graded = create_plan(store, as_of=AS_OF, rate=0.1, seed=2, grades=city_grades,
+                         design="stratified")  # fmt: skip
     pps = create_plan(store, as_of=AS_OF, rate=0.1, seed=2, grades=city_grades, design="pps")
     assert verify_plan(store, pps.plan_id).ok
     assert pps.expected_lift > graded.expected_lift > 1

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from credit_scoring.errors import ConfigError
-from credit_scoring.policies.sampling import load_sampling_policy
+from credit_scoring.policies.sampling import SamplingPolicy, load_sampling_policy
 
 DATA = Path(__file__).parents[1] / "data" / "sampling"
 
@@ -35,6 +35,7 @@ def test_a_minimal_valid_policy_loads():
         ("unknown_domain.yaml", r"甲区综合行政执法局.domains: unknown domain code\(s\) \['kar"),
         ("one_inspector.yaml", "inspectors.per_inspection: Input should be greater than or eq"),
         ("unknown_key.yaml", "exploration_rate: Extra inputs are not permitted"),
+        ("certain_c_without_d.yaml", "optimal: .*certain: a grade taken with certainty needs"),
     ],
 )  # fmt: skip
 def test_an_invalid_policy_fails_naming_the_file_and_the_key(name, message):
@@ -55,3 +56,20 @@ def test_an_unknown_department_is_an_error_listing_the_known_ones():
     policy = load_sampling_policy(DATA / "minimal.yaml")
     with pytest.raises(ValueError, match="known: 甲区综合行政执法局"):
         policy.department("乙区")
+
+
+def test_the_default_design_is_optimal_with_a_floor_of_a_fifth_of_the_uniform_rate():
+    policy = load_sampling_policy()
+    assert policy.design == "optimal"
+    assert policy.optimal.floor == 0.2 and policy.optimal.certain == ()
+
+
+def test_the_optimal_block_is_sealed_only_under_the_optimal_design():
+    # A plan seals its policy's dump: under the ratio designs it is the text of before the
+    # optimal design existed, and a policy stored then (without the block) still loads.
+    policy = load_sampling_policy()
+    assert policy.model_dump()["optimal"] == {"floor": 0.2, "certain": ()}
+    for design in ("stratified", "pps"):
+        dumped = policy.with_design(design).model_dump(mode="json")
+        assert "optimal" not in dumped
+        assert SamplingPolicy.model_validate(dumped) == policy.with_design(design)
