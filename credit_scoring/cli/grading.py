@@ -20,7 +20,13 @@ app = typer.Typer()
 def features(
     as_of: AsOf,
     db: Db = None,
-    out: Annotated[Path | None, typer.Option(help="Write the table (.parquet or .csv).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the table (.parquet or .csv; a directory: a Parquet part per "
+            "shard, for a store too large to gather in one process)."
+        ),
+    ] = None,
     all_attributes: Annotated[
         bool, typer.Option(help="Also compute attributes not used for grading (region, industry).")
     ] = False,
@@ -39,12 +45,20 @@ def features(
     config = cli.settings(db_path=db, engine=engine, dask_workers=dask_workers)
     started = time.perf_counter()
     with cli.engine(config) as running:
-        frame = jobs.features(config.db_path, catalog, as_of=day, engine=running)
+        if out is not None and not out.suffix:  # a directory: written by the workers
+            jobs.write_parts(config.db_path, out, as_of=day, engine=running, catalog=catalog)
+            parts = list(jobs.read_parts(out))
+        else:
+            parts = [jobs.features(config.db_path, catalog, as_of=day, engine=running)]
+            if out:
+                write_table(parts[0], out)
     seconds = time.perf_counter() - started
+    rows = sum(len(part) for part in parts)
+    with_records = sum(share_with_records(part, catalog) * len(part) for part in parts)
     summary = {
-        "as_of": as_of, "rows": len(frame), "features": len(catalog),
-        "share_with_records": round(share_with_records(frame, catalog), 4),
-        "seconds": round(seconds, 2), "out": str(write_table(frame, out)) if out else None,
+        "as_of": as_of, "rows": rows, "features": len(catalog),
+        "share_with_records": round(with_records / rows, 4) if rows else 0.0,
+        "seconds": round(seconds, 2), "out": str(out) if out else None,
     }  # fmt: skip
     if as_json:
         cli.print_json(summary)
@@ -111,14 +125,20 @@ def grade(
     as_of: AsOf,
     db: Db = None,
     mlruns: Mlruns = None,
-    out: Annotated[Path, typer.Option(help="Grade records (.csv or .parquet).")] = Path(
-        "data/grades.parquet"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Grade records (.csv or .parquet; a directory: a Parquet part per "
+            "shard, for a store too large to gather in one process)."
+        ),
+    ] = Path("data/grades.parquet"),
     engine: EngineOption = None,
     dask_workers: DaskWorkers = None,
     as_json: Json = False,
 ) -> None:
     """Grade every subject A/B/C/D and write the grade records."""
+    import pandas as pd
+
     from credit_scoring.cli._render import grade_distribution
     from credit_scoring.distributed import jobs
     from credit_scoring.features.summary import write_table
@@ -128,16 +148,21 @@ def grade(
     with cli.opened_store(config, read_only=True) as store:
         grader = cli.load_grader(store, config)
     with cli.engine(config) as running:
-        table = jobs.grades(config.db_path, grader, as_of=day, engine=running)
-    write_table(table, out)
-    counts = table["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
+        if not out.suffix:  # a directory: written by the workers
+            jobs.write_parts(config.db_path, out, as_of=day, engine=running, grader=grader)
+            grades = pd.concat(jobs.read_parts(out, columns=["grade"]))["grade"]
+        else:
+            table = jobs.grades(config.db_path, grader, as_of=day, engine=running)
+            write_table(table, out)
+            grades = table["grade"]
+    counts = grades.value_counts().reindex(list("ABCD"), fill_value=0)
     if as_json:
-        cli.print_json({"out": out, "subjects": len(table), "grades": counts.to_dict(),
-                    **grader.describe()})  # fmt: skip
+        cli.print_json({"out": out, "subjects": len(grades), "grades": counts.to_dict(),
+                        **grader.describe()})  # fmt: skip
         return
     cli.console.print(grade_distribution(counts))
     cli.console.print(cli.grading_line(grader.describe()))
-    cli.console.print(f"{len(table):,} grade records written to {out}")
+    cli.console.print(f"{len(grades):,} grade records written to {out}")
 
 
 @app.command()

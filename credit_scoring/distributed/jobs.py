@@ -15,6 +15,7 @@ the graded subjects), and fitting a model (:mod:`.training`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from credit_scoring.features.catalog import Catalog
 from credit_scoring.grading import Grader
 from credit_scoring.records.store import Store
 
-__all__ = ["assembled", "features", "grades", "publish", "write_parts"]
+__all__ = ["assembled", "features", "grades", "publish", "read_parts", "write_parts"]
 
 
 def features(db: Path, catalog: Catalog, *, as_of: dt.date, engine: Engine) -> pd.DataFrame:
@@ -57,6 +58,12 @@ def write_parts(
     else:
         raise ValueError("give a grader (grades) or a catalog (features)")
     return sum(rows)
+
+
+def read_parts(out: Path, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The parts :func:`write_parts` wrote under ``out``, one at a time, in shard order."""
+    for path in sorted(out.glob("part-*.parquet")):
+        yield pd.read_parquet(path, columns=columns)
 
 
 def publish(db: Path, root: Path, *, as_of: dt.date, grader: Grader, engine: Engine) -> Any:
