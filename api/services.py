@@ -82,6 +82,7 @@ class Services:
         except CreditScoringError as error:  # a damaged snapshot: keep serving the old one
             log.error("snapshot not loaded: %s", error)
         self.holder.add_regrades(load_regrades(self.engine, after_id=self.holder.last_regrade_id))
+        self.holder.bound_resident(self.settings.snapshot_resident_mb)
 
     async def poll_forever(self) -> None:
         while True:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import mmap
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -110,7 +112,9 @@ class Snapshot:
         if manifest.shards > 1 and manifest.hash != HASH:
             raise SnapshotNotFound(f"{self.directory}: shards by {manifest.hash!r}; this version "
                                    f"knows {HASH!r}")  # fmt: skip
-        parts = {name: [read_part(self.directory, p, manifest.format_version, verify=verify)
+        self._mappings: list[mmap.mmap] = []  # every part's, to let their pages go
+        parts = {name: [read_part(self.directory, p, manifest.format_version, verify=verify,
+                                  mappings=self._mappings)
                         for p in table.parts]
                  for name, table in manifest.tables.items()}  # fmt: skip
         self.tables = {name: _concatenated(self.directory, name, tables)
@@ -130,6 +134,14 @@ class Snapshot:
     @property
     def snapshot_id(self) -> str:
         return self.manifest.snapshot_id
+
+    def release_pages(self) -> None:
+        """Unmap the pages requests have read. They stay in the page cache, shared by every
+        worker, and the next read of one maps it again (a minor fault, no disk read): without
+        this a worker's resident set grows with every distinct page it ever touched, to the
+        size of the snapshot. Safe while requests read: a file mapping is never zero-filled."""
+        for mapped in self._mappings:
+            mapped.madvise(mmap.MADV_DONTNEED)
 
     def row(
         self, table: str, uscc: str, columns: Iterable[str] | None = None
@@ -203,10 +215,12 @@ class Snapshot:
                     raise SnapshotNotFound(f"{self.directory}: {name} is not aligned with grades")
 
 
-def read_part(directory: Path, part: PartFile, format_version: int = 2, *,
-              verify: bool = True) -> pa.Table:  # fmt: skip
-    """One part of a snapshot: memory-mapped (format 2) or read whole (format 1, Parquet),
-    refused unless it is the file its manifest describes."""
+def read_part(
+    directory: Path, part: PartFile, format_version: int = 2, *, verify: bool = True,
+    mappings: list[mmap.mmap] | None = None,
+) -> pa.Table:  # fmt: skip
+    """One part of a snapshot: memory-mapped (format 2; the mapping appended to ``mappings``)
+    or read whole (format 1, Parquet), refused unless it is the file its manifest describes."""
     path = Path(directory) / part.file
     damaged = SnapshotNotFound(f"{path}: missing or not the file its manifest describes")
     if not path.is_file() or (part.bytes is not None and path.stat().st_size != part.bytes):
@@ -217,9 +231,13 @@ def read_part(directory: Path, part: PartFile, format_version: int = 2, *,
         if format_version == 1:
             table = pq.read_table(path)
         else:
-            with pa.memory_map(str(path)) as source:  # the buffers keep the mapping open
-                table = pa.ipc.open_file(source).read_all()
-    except (pa.ArrowException, OSError) as error:
+            with open(path, "rb") as handle:  # the mapping outlives the descriptor
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            # Zero-copy: the table's buffers point into the mapping and keep it alive.
+            table = pa.ipc.open_file(pa.py_buffer(mapped)).read_all()
+            if mappings is not None:
+                mappings.append(mapped)
+    except (pa.ArrowException, OSError, ValueError) as error:
         raise SnapshotNotFound(f"{path}: not readable ({error})") from None
     if table.num_rows != part.rows:
         raise damaged
@@ -279,6 +297,17 @@ def read_subject_row(directory: Path, manifest: Manifest, table: str, uscc: str,
     if i == len(keys) or keys[i] != uscc.encode():
         return None
     return plain(data.select(columns).slice(i, 1)).to_pylist()[0]
+
+
+def mapped_file_mb() -> float:
+    """The file pages this process has mapped and resident (``RssFile``, Linux), in MB: the
+    snapshot's pages and the shared libraries'; 0 where /proc does not say."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^RssFile:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def plain(table: pa.Table) -> pa.Table:
@@ -423,6 +452,15 @@ class SnapshotHolder:
             self._state = Served.of(snapshot, self._regrades.values())
             # Regrades the new snapshot already reflects are dropped for good.
             self._regrades = dict(self._state.regrades)
+        return True
+
+    def bound_resident(self, limit_mb: int) -> bool:
+        """Let the served snapshot's mapped pages go once the process maps more than
+        ``limit_mb`` of files (0: never); True if it did."""
+        state = self._state
+        if state is None or limit_mb <= 0 or mapped_file_mb() <= limit_mb:
+            return False
+        state.snapshot.release_pages()
         return True
 
     def add_regrades(self, entries: Iterable[Regraded]) -> None:

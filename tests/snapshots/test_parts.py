@@ -355,3 +355,21 @@ def test_history_and_movement_read_partitioned_snapshots(published, tmp_path):
     movement = grade_movement(root)
     assert movement.moved == tables["grades"].num_rows
     assert isinstance(movement.matrix, pd.DataFrame)
+
+
+def test_a_worker_lets_the_snapshot_pages_go_past_its_limit(tmp_path):
+    """The pages requests read are unmapped again once the process maps more than its limit,
+    and the rows read afterwards are the same (a file mapping is re-read, never zero-filled)."""
+    from credit_scoring.snapshots.serving import SnapshotHolder, mapped_file_mb
+
+    root = tmp_path / "snapshots"
+    _publish_in_parts(root, _tables(), shards=3)
+    holder = SnapshotHolder(root)
+    holder.refresh()
+    served = holder.state
+    usccs = served.snapshot.tables["grades"].column("uscc").to_pylist()
+    before = [served.grade_fields(u) for u in usccs]
+    assert not holder.bound_resident(0)  # 0: never
+    assert not holder.bound_resident(10**6)  # under the limit: nothing to do
+    assert holder.bound_resident(1) and mapped_file_mb() > 0  # over it (the libraries alone)
+    assert [served.grade_fields(u) for u in usccs] == before
