@@ -48,12 +48,20 @@ class DaskEngine:
         # Shared objects go to every worker once, not once per task; small values travel as is.
         sent = {k: v if isinstance(v, _SMALL) else self.client.scatter(v, broadcast=True)
                 for k, v in shared.items()}  # fmt: skip
-        futures = self.client.map(function, list(items), **sent, pure=False)
+        # Large items (a file's rows for one shard) are sent ahead, not embedded in the graph.
+        items = [i if _small(i) else self.client.scatter([i])[0] for i in items]
+        futures = self.client.map(function, items, **sent, pure=False)
         return list(self.client.gather(futures))
 
     @property
     def workers(self) -> int:
         return len(self.client.scheduler_info()["workers"])
+
+
+def _small(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_small(v) for v in value)
+    return isinstance(value, _SMALL)
 
 
 @contextlib.contextmanager

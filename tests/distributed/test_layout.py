@@ -65,9 +65,10 @@ def test_a_sharded_store_refuses_what_is_not_one(city_db, tmp_path):
         ShardLayout.create(tmp_path / "none", 0)
 
 
-def test_ingesting_into_shards_keeps_what_one_store_keeps(city_db, tmp_path):
-    """The same city ingested file by file into 3 shards: the same records, and the same rows
-    rejected and flagged, named by their row in the file."""
+def test_ingesting_into_shards_keeps_what_one_store_keeps(city_db, dask_engine, tmp_path):
+    """The same city ingested file by file into 3 shards, the shards' ingests on the Dask
+    workers: the same records, and the same rows rejected and flagged, named by their row in
+    the file."""
     with Store(city_db, read_only=True) as store:
         files = store.con.execute("SELECT table_name, file FROM ingest_runs").fetchall()
         single = store.con.execute(
@@ -77,7 +78,7 @@ def test_ingesting_into_shards_keeps_what_one_store_keeps(city_db, tmp_path):
     by_table = dict(files)
     for name in INGEST_ORDER:
         if name in by_table:
-            ingest_sharded(layout.directory, name, by_table[name])
+            ingest_sharded(layout.directory, name, by_table[name], engine=dask_engine)
     with open_store(layout.directory, read_only=True) as whole:
         for table in TABLES:
             if table == "inspectors":
