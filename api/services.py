@@ -64,7 +64,8 @@ class Services:
     @classmethod
     def start(cls, settings: Settings) -> Services:
         engine = connect(settings.workflow_db_url)
-        holder = SnapshotHolder(settings.snapshot_dir, verify=settings.verify_snapshots)
+        holder = SnapshotHolder(settings.snapshot_dir, verify=settings.verify_snapshots,
+                                resident_mb=settings.snapshot_resident_mb)  # fmt: skip
         services = cls(settings, engine, holder, KeyRing(engine, settings.key_cache_seconds),
                        StoreAccess(str(settings.db_path)),
                        FilingLimit(settings.public_filings_per_hour))  # fmt: skip
@@ -82,7 +83,6 @@ class Services:
         except CreditScoringError as error:  # a damaged snapshot: keep serving the old one
             log.error("snapshot not loaded: %s", error)
         self.holder.add_regrades(load_regrades(self.engine, after_id=self.holder.last_regrade_id))
-        self.holder.bound_resident(self.settings.snapshot_resident_mb)
 
     async def poll_forever(self) -> None:
         while True:

@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For the service believes (comma-separated addresses); unset: none,
     # so a caller cannot pick the address the public filing limit counts by.
     forwarded_allow_ips: str | None = None
-    # Snapshot pages a worker keeps mapped (MB, with the libraries' ~100) before it lets them
-    # go to the shared page cache again; 0: never. Bounds a worker's resident memory.
+    # File pages a worker keeps mapped (MB, the libraries' ~100 included) before it lets the
+    # snapshot's go to the shared page cache again; 0: never. Bounds its resident memory.
     snapshot_resident_mb: int = Field(default=384, ge=0)
     verify_snapshots: bool = True  # check each table's SHA-256 against the manifest on load
     today: dt.date | None = None  # pin the service's date (demos, tests); default the real date

@@ -65,6 +65,7 @@ __all__ = [
 ]
 
 _REQUIRED = ("grades", "explanations", "subjects", "standing")
+_CHECK_EVERY = 256  # lookups between two looks at the mapped pages (~0.03 ms each)
 _GRADE_FIELDS = ("grade", "score", "pd", "source", "overrides", "policy_version", "model_version")
 
 
@@ -102,8 +103,10 @@ class Snapshot:
     :meth:`find` gives a subject's row number in it.
     """
 
-    def __init__(self, directory: Path, *, verify: bool = True) -> None:
+    def __init__(self, directory: Path, *, verify: bool = True, resident_mb: int = 0) -> None:
         self.directory = Path(directory)
+        self.resident_mb = resident_mb  # see release_pages; 0: never
+        self._lookups = 0
         self.manifest: Manifest = read_manifest(self.directory)
         manifest = self.manifest
         missing = [name for name in _REQUIRED if name not in manifest.tables]
@@ -135,11 +138,19 @@ class Snapshot:
     def snapshot_id(self) -> str:
         return self.manifest.snapshot_id
 
+    def _bound_resident(self) -> None:
+        if mapped_file_mb() > self.resident_mb:
+            self.release_pages()
+
     def release_pages(self) -> None:
         """Unmap the pages requests have read. They stay in the page cache, shared by every
         worker, and the next read of one maps it again (a minor fault, no disk read): without
         this a worker's resident set grows with every distinct page it ever touched, to the
-        size of the snapshot. Safe while requests read: a file mapping is never zero-filled."""
+        size of the snapshot. Safe while requests read: a file mapping is never zero-filled.
+
+        Called every ``_CHECK_EVERY`` lookups once the process maps more than ``resident_mb``
+        of files: a busy worker maps hundreds of megabytes a second (the kernel maps 64 KB
+        around each page read), too fast for a check once a second."""
         for mapped in self._mappings:
             mapped.madvise(mmap.MADV_DONTNEED)
 
@@ -165,6 +176,9 @@ class Snapshot:
         last = self._last_found  # a grade is read with the subject's name: search once for both
         if last[0] == uscc:
             return last[1]
+        self._lookups += 1  # racy across threads, and need not be exact
+        if self.resident_mb and self._lookups % _CHECK_EVERY == 0:
+            self._bound_resident()
         part = shard_of(uscc, self._shards) if self._shards > 1 else 0
         key = uscc.encode()
         keys = self._keys[part]
@@ -417,9 +431,10 @@ def _optional(value: Any) -> float | None:
 class SnapshotHolder:
     """The current :class:`Served`, replaced whole: by a new snapshot or by new regrades."""
 
-    def __init__(self, root: Path, *, verify: bool = True) -> None:
+    def __init__(self, root: Path, *, verify: bool = True, resident_mb: int = 0) -> None:
         self.root = Path(root)
         self.verify = verify
+        self.resident_mb = resident_mb
         self._state: Served | None = None
         self._regrades: dict[str, Regraded] = {}
         self._last_regrade_id = 0
@@ -444,7 +459,10 @@ class SnapshotHolder:
         if current is not None and current.snapshot_id == wanted:
             return False
         try:
-            snapshot = Snapshot(self.root / wanted, verify=self.verify)  # readers keep the old one
+            # Readers keep the old one meanwhile.
+            snapshot = Snapshot(
+                self.root / wanted, verify=self.verify, resident_mb=self.resident_mb
+            )
         except SnapshotNotFound:
             self._refused = wanted
             raise
@@ -452,15 +470,6 @@ class SnapshotHolder:
             self._state = Served.of(snapshot, self._regrades.values())
             # Regrades the new snapshot already reflects are dropped for good.
             self._regrades = dict(self._state.regrades)
-        return True
-
-    def bound_resident(self, limit_mb: int) -> bool:
-        """Let the served snapshot's mapped pages go once the process maps more than
-        ``limit_mb`` of files (0: never); True if it did."""
-        state = self._state
-        if state is None or limit_mb <= 0 or mapped_file_mb() <= limit_mb:
-            return False
-        state.snapshot.release_pages()
         return True
 
     def add_regrades(self, entries: Iterable[Regraded]) -> None:

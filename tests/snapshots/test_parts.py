@@ -357,19 +357,25 @@ def test_history_and_movement_read_partitioned_snapshots(published, tmp_path):
     assert isinstance(movement.matrix, pd.DataFrame)
 
 
-def test_a_worker_lets_the_snapshot_pages_go_past_its_limit(tmp_path):
-    """The pages requests read are unmapped again once the process maps more than its limit,
-    and the rows read afterwards are the same (a file mapping is re-read, never zero-filled)."""
-    from credit_scoring.snapshots.serving import SnapshotHolder, mapped_file_mb
+@pytest.mark.parametrize(("limit_mb", "releases"), [(0, 0), (10**6, 0), (1, 3)])
+def test_a_worker_lets_the_snapshot_pages_go_past_its_limit(tmp_path, monkeypatch, limit_mb,
+                                                            releases):  # fmt: skip
+    """Every 256 lookups a worker over its limit unmaps the pages it has read (0: never; under
+    the limit: nothing to do), and the rows read afterwards are the same (a file mapping is
+    read again, never zero-filled)."""
+    from credit_scoring.snapshots.serving import Snapshot, SnapshotHolder
 
     root = tmp_path / "snapshots"
     _publish_in_parts(root, _tables(), shards=3)
-    holder = SnapshotHolder(root)
+    released = []
+    original = Snapshot.release_pages
+    monkeypatch.setattr(Snapshot, "release_pages", lambda self: (released.append(1),
+                                                                 original(self)))  # fmt: skip
+    holder = SnapshotHolder(root, resident_mb=limit_mb)
     holder.refresh()
     served = holder.state
-    usccs = served.snapshot.tables["grades"].column("uscc").to_pylist()
+    usccs = served.snapshot.tables["grades"].column("uscc").to_pylist()  # 240 subjects
     before = [served.grade_fields(u) for u in usccs]
-    assert not holder.bound_resident(0)  # 0: never
-    assert not holder.bound_resident(10**6)  # under the limit: nothing to do
-    assert holder.bound_resident(1) and mapped_file_mb() > 0  # over it (the libraries alone)
-    assert [served.grade_fields(u) for u in usccs] == before
+    after = [served.grade_fields(u) for u in usccs * 3]
+    assert after == before * 3
+    assert len(released) == releases  # 960 lookups: at the 256th, 512th and 768th
