@@ -357,10 +357,10 @@ def test_history_and_movement_read_partitioned_snapshots(published, tmp_path):
     assert isinstance(movement.matrix, pd.DataFrame)
 
 
-@pytest.mark.parametrize(("limit_mb", "releases"), [(0, 0), (10**6, 0), (1, 3)])
+@pytest.mark.parametrize(("limit_mb", "releases"), [(0, 0), (10**6, 0), (1, 15)])
 def test_a_worker_lets_the_snapshot_pages_go_past_its_limit(tmp_path, monkeypatch, limit_mb,
                                                             releases):  # fmt: skip
-    """Every 256 lookups a worker over its limit unmaps the pages it has read (0: never; under
+    """Every 64 lookups a worker over its limit unmaps the pages it has read (0: never; under
     the limit: nothing to do), and the rows read afterwards are the same (a file mapping is
     read again, never zero-filled)."""
     from credit_scoring.snapshots.serving import Snapshot, SnapshotHolder
@@ -378,4 +378,4 @@ def test_a_worker_lets_the_snapshot_pages_go_past_its_limit(tmp_path, monkeypatc
     before = [served.grade_fields(u) for u in usccs]
     after = [served.grade_fields(u) for u in usccs * 3]
     assert after == before * 3
-    assert len(released) == releases  # 960 lookups: at the 256th, 512th and 768th
+    assert len(released) == releases  # 960 lookups: every 64th
