@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +26,9 @@ from credit_scoring.distributed.store import shard_paths
 from credit_scoring.features.catalog import Catalog
 from credit_scoring.grading import Grader
 from credit_scoring.records.store import Store
+
+if TYPE_CHECKING:
+    from credit_scoring.snapshots.publish import Manifest
 
 __all__ = ["assembled", "features", "grades", "publish", "read_parts", "write_parts"]
 
@@ -48,8 +51,11 @@ def write_parts(
 ) -> int:  # fmt: skip
     """Grades (with ``grader``) or else features (of ``catalog``) written as one Parquet file
     per shard under the directory ``out`` (``part-00003.parquet``, each sorted by USCC) by the
-    worker that computed it: for a store too large to gather in one process. Returns the rows."""
+    worker that computed it: for a store too large to gather in one process. Parts an earlier
+    run left in ``out`` are removed first. Returns the rows."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("part-*.parquet"):
+        stale.unlink()
     numbered = list(enumerate(shard_paths(db)))
     if grader is not None:
         rows = engine.map(_shard_grades_to, numbered, grader=grader, as_of=as_of, out=out)
@@ -66,7 +72,7 @@ def read_parts(out: Path, columns: list[str] | None = None) -> Iterator[pd.DataF
         yield pd.read_parquet(path, columns=columns)
 
 
-def publish(db: Path, root: Path, *, as_of: dt.date, grader: Grader, engine: Engine) -> Any:
+def publish(db: Path, root: Path, *, as_of: dt.date, grader: Grader, engine: Engine) -> Manifest:
     """Grade and explain every subject and publish the snapshot under ``root``, one part per
     shard written where the shard was computed; returns the manifest."""
     from credit_scoring.snapshots.publish import commit_snapshot, start_snapshot
