@@ -1,5 +1,6 @@
 """A small city, a trained grader, the city split into 1, 3 and 4 shards, and one Dask
-LocalCluster of 2 workers shared by the tests of this folder (starting one takes seconds)."""
+LocalCluster of 2 workers shared by the tests of this folder (starting one takes seconds),
+stopped when the folder is done."""
 
 import datetime as dt
 
@@ -19,7 +20,7 @@ AS_OF = dt.date(2026, 9, 30)
 SHARD_COUNTS = (1, 3, 4)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def city_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("distributed")
     files = generate_city(folder / "city", n_subjects=2000, seed=5, end=AS_OF)
@@ -29,14 +30,14 @@ def city_db(tmp_path_factory):
     return db
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sharded(city_db, tmp_path_factory):
     """Shard count → the sharded store's directory."""
     root = tmp_path_factory.mktemp("shards")
     return {n: split_store(city_db, n, root / f"x{n}").directory for n in SHARD_COUNTS}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def grader(city_db):
     """A trained grader (the GBM decides, as in production), its bundle fitted here."""
     catalog = load_catalog().risk_features()
@@ -46,7 +47,7 @@ def grader(city_db):
     return Grader(catalog, load_grading_policy(), bundle, "credit-grade/test")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dask_engine():
     with open_engine("dask", workers=2) as engine:
         yield engine
