@@ -26,6 +26,7 @@ templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates" / 
 _ROLES = {"regulator": "监管人员", "reviewer": "审核人员", "analyst": "分析人员", "admin": "管理员"}
 _STATUSES = {"pending": "待办", "flagged": "已标注", "upheld": "异议成立", "rejected": "不予支持",
              "approved": "准予修复", "refused": "不予修复", "ineligible": "不符合条件"}  # fmt: skip
+_DESIGNS = {"optimal": "最优分配", "stratified": "分层随机", "pps": "按风险概率（PPS）"}
 
 
 def _label(codes: Any) -> Any:
@@ -48,6 +49,7 @@ templates.env.filters.update(
     num=_number, pct=_percent, subject_type=_label(SUBJECT_TYPES), domain=_label(DOMAINS),
     list_type=_label(LIST_TYPES), table=_label(RECORD_TABLES), result=_label(INSPECTION_RESULTS),
     role=lambda r: _ROLES.get(str(r), str(r)), status=lambda s: _STATUSES.get(s, s),
+    design=lambda d: _DESIGNS.get(d, d),
     grade_label=lambda g: GRADE_LABELS.get(g, ""),
 )  # fmt: skip
 templates.env.globals.update(GRADES=GRADES, GRADE_LABELS=GRADE_LABELS, labels=STRATUM_LABELS)
