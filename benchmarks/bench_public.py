@@ -109,9 +109,10 @@ class _Ours:
         capacity = getattr(self.model, "capacity_", None)
         if capacity is None:
             return None
+        thresholds = ", random thresholds" if capacity["extra_trees"] else ""
         return (
             f"{capacity['num_leaves']} leaves, {capacity['min_child_samples']} rows a leaf, "
-            f"rate {capacity['learning_rate']}, {self.model.best_iteration_} rounds"
+            f"rate {capacity['learning_rate']}{thresholds}, {self.model.best_iteration_} rounds"
         )
 
 
@@ -294,7 +295,7 @@ def write_results(section: str) -> None:
     block = f"{START}\n{section.rstrip()}\n{END}\n"
     if START in text and END in text:
         before, rest = text.split(START, 1)
-        text = before + block + rest.split(END, 1)[1].lstrip("\n")
+        text = before + block + "\n" + rest.split(END, 1)[1].lstrip("\n")
     else:
         text = text.rstrip("\n") + "\n\n" + block
     RESULTS.write_text(text, encoding="utf-8")

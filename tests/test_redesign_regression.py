@@ -22,7 +22,7 @@ import pytest
 
 from credit_scoring.demo import DEMO_END, run_demo
 from credit_scoring.grading import Grader
-from credit_scoring.models import GBM
+from credit_scoring.models import GBM, Scorecard
 from credit_scoring.policies import GRADES
 from credit_scoring.policies.sampling import load_sampling_policy
 from credit_scoring.records.store import Store
@@ -40,10 +40,18 @@ REASONS = ["reasons", "positives"]  # their records and texts (see the tests bel
 def demo_now(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo-now")
     # The GBM of 12c22aa had one capacity; today's chooses one for its data (issue 18), which on
-    # this small city is another. Fixed at that capacity it is the model it was.
-    before = functools.partial(GBM, num_leaves=15, min_child_samples=50, learning_rate=0.05)
+    # this small city is another. Fixed at that capacity it is the model it was. The scorecard
+    # then binned free columns monotone and left out columns under IV 0.02 (its defaults now
+    # follow optbinning's, issue 18); with those settings it is the card it was.
+    gbm_before = functools.partial(
+        GBM, num_leaves=15, min_child_samples=50, learning_rate=0.05, extra_trees=False
+    )
+    scorecard_before = functools.partial(
+        Scorecard, min_iv=0.02, binning_params={"monotonic_trend": "auto_asc_desc"}
+    )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("credit_scoring.models.bundle.GBM", before)
+        patch.setattr("credit_scoring.models.bundle.GBM", gbm_before)
+        patch.setattr("credit_scoring.models.bundle.Scorecard", scorecard_before)
         result = run_demo(work, n_subjects=3000, seed=0)
     with Store(result.db, read_only=True) as store:
         built = build_snapshot(store, as_of=DEMO_END, grader=Grader.load(store))

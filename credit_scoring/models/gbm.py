@@ -57,7 +57,7 @@ __all__ = ["GBM"]
 # Set through GBM's own parameters; accepting them in lgbm_params would silently fight those.
 _MANAGED = {
     "objective", "monotone_constraints", "categorical_feature", "num_iterations", "seed",
-    "learning_rate", "num_leaves", "min_data_in_leaf", "min_child_samples",
+    "learning_rate", "num_leaves", "min_data_in_leaf", "min_child_samples", "extra_trees",
 }  # fmt: skip
 
 Held = tuple[np.ndarray, np.ndarray]
@@ -82,11 +82,15 @@ class GBM(_TableClassifier):
     num_leaves : int, optional
     min_child_samples : int, optional
         Fewest rows per leaf; the main guard against fitting noise on credit tables.
-        These three make the capacity. Left as None, they are chosen on held-out rows among
-        five capacities, from stumps (an additive model, what a thousand rows support) to
-        31-leaf trees: the lowest log-loss wins if it beats the reference (15 leaves, 50 rows a
-        leaf, rate 0.05) by more than a standard error, else the reference stays (see
-        ``_capacity``, ``capacity_`` and ``cv_results_``). A number fixes it in every candidate.
+    extra_trees : bool, optional
+        Split at random thresholds (LightGBM's extremely randomised trees) instead of the best.
+        These four make the capacity. Left as None, they are chosen on held-out rows among
+        seven capacities, from stumps (an additive model, what a thousand rows support; also
+        at random thresholds) to 31-leaf trees: the lowest log-loss wins if it beats the
+        reference (15 leaves, 50 rows a leaf, rate 0.05, best thresholds) by more than a
+        standard error, else the reference stays (see ``_capacity``, ``capacity_`` and
+        ``cv_results_``). A value fixes it in every candidate; all four fixed, nothing is
+        chosen.
     max_depth : int, default -1 (no limit beyond ``num_leaves``)
     subsample : float, default 0.8
         Share of rows drawn for each tree.
@@ -98,8 +102,8 @@ class GBM(_TableClassifier):
     cv : int or None, default 5
         Stratified, seeded inner folds that choose the capacity and the rounds and calibrate,
         when ``fit`` gets no ``eval_set``; the chosen model is then refitted on every row. Above
-        20,000 rows only the first fold is held out. The search costs about 25 small fits: under
-        a second on a thousand rows, 8 s on 14,000 (one thread). None holds nothing out: every
+        20,000 rows only the first fold is held out. The search costs about 35 small fits: about
+        a second on a thousand rows, 12 s on 14,000 (one thread). None holds nothing out: every
         row trains for ``n_estimators`` rounds with the reference capacity (unless given), which
         requires ``calibration=None``.
     calibration : {"sigmoid", "isotonic", None}, default "sigmoid"
@@ -126,7 +130,8 @@ class GBM(_TableClassifier):
         Trimmed to ``best_iteration_`` trees; features named ``f0, f1, ...`` in column order.
     best_iteration_ : int
     capacity_ : dict
-        The ``num_leaves``, ``min_child_samples`` and ``learning_rate`` the model was fitted with.
+        The ``num_leaves``, ``min_child_samples``, ``learning_rate`` and ``extra_trees`` (random
+        split thresholds) the model was fitted with.
     cv_results_ : DataFrame or None
         One row per capacity tried: its parameters, rounds, held-out log-loss and AUC, and
         whether it was chosen. None when nothing was held out (``cv=None``, no ``eval_set``).
@@ -164,6 +169,7 @@ class GBM(_TableClassifier):
         learning_rate: float | None = None,
         num_leaves: int | None = None,
         min_child_samples: int | None = None,
+        extra_trees: bool | None = None,
         max_depth: int = -1,
         subsample: float = 0.8,
         colsample_bytree: float = 0.8,
@@ -182,6 +188,7 @@ class GBM(_TableClassifier):
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
+        self.extra_trees = extra_trees
         self.max_depth = max_depth
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
@@ -247,6 +254,8 @@ class GBM(_TableClassifier):
             check_number("num_leaves", self.num_leaves, low=2, integer=True)
         if self.min_child_samples is not None:
             check_number("min_child_samples", self.min_child_samples, low=1, integer=True)
+        if self.extra_trees is not None and not isinstance(self.extra_trees, bool | np.bool_):
+            raise ValueError(f"extra_trees must be True, False or None; got {self.extra_trees!r}")
         check_number("max_depth", self.max_depth, low=-1, integer=True)
         check_number("subsample", self.subsample, low=0, high=1, low_open=True)
         check_number("colsample_bytree", self.colsample_bytree, low=0, high=1, low_open=True)
@@ -307,6 +316,7 @@ class GBM(_TableClassifier):
             "num_leaves": self.num_leaves,
             "min_child_samples": self.min_child_samples,
             "learning_rate": self.learning_rate,
+            "extra_trees": self.extra_trees,
         }
         params = partial(self._lgb_params, monotone)
         boosting = (int(self.n_estimators), int(self.early_stopping_rounds))
@@ -386,6 +396,7 @@ class GBM(_TableClassifier):
             "num_threads": self._threads(),
             "seed": self.seed_,
             "deterministic": True,
+            "extra_trees": capacity["extra_trees"],
             "force_col_wise": True,  # skips a timing test whose outcome could vary run to run
             "verbosity": -1,
         }

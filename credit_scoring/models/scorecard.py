@@ -4,7 +4,7 @@ The classic bank scorecard, as an sklearn estimator over any pandas feature tabl
 
 1. every usable column is binned by optbinning (categorical columns as such; missing values and
    special codes in bins of their own), under the monotone trend the catalog asks for;
-2. columns whose information value is below ``min_iv`` are left out;
+2. columns with no information value, or less than ``min_iv``, are left out;
 3. a logistic regression is fitted on the weights of evidence; a column whose coefficient comes out
    with the wrong sign (its points would run against its own bins' event rates, as happens with
    correlated columns) is dropped, the worst first, and the regression refitted;
@@ -63,15 +63,20 @@ class Scorecard(_TableClassifier):
     ----------
     monotone : dict of str to {-1, 0, 1}, optional
         Per numeric column: 1 if a higher value may only raise the risk of the positive class,
-        -1 if it may only lower it, 0 or absent for no constraint (the binning then picks
-        ascending or descending from the data). Categorical columns cannot be constrained.
+        -1 if it may only lower it, 0 or absent for no constraint (the binning then follows
+        the data: ascending, descending, or one peak or valley, as optbinning's "auto" picks).
+        Categorical columns cannot be constrained.
     positive_class : label, optional
         The adverse label. Needed unless the labels are 0/1 or bools (then 1/True).
     categorical_features : list of str, optional
         Numeric columns to bin as categories (codes); text and category columns always are.
-    min_iv : float, default 0.02
-        Columns whose information value is below this are left out of the scorecard
-        (0.02 is the usual "not predictive" line).
+    min_iv : float, default 0
+        Columns whose information value is below this are left out of the scorecard; a
+        column with none (IV 0: constant, or all missing) always is. By default every column
+        with some information may enter, as in optbinning's scorecard: the regression weighs
+        weak columns and drops wrong-signed ones, and on public data the weak columns add
+        AUC (``benchmarks/RESULTS.md``). 0.02, the usual "not predictive" line, gives a
+        shorter card.
     special_codes : list, optional
         Values of numeric columns that mean something other than a quantity (e.g. -1 or 365243
         for "not applicable"); they get a bin of their own.
@@ -128,7 +133,7 @@ class Scorecard(_TableClassifier):
         monotone: Mapping[str, int] | None = None,
         positive_class: Any = None,
         categorical_features: Sequence[str] | None = None,
-        min_iv: float = 0.02,
+        min_iv: float = 0,
         special_codes: Sequence[Any] | None = None,
         binning_params: Mapping[str, Any] | None = None,
         C: float = 1.0,
@@ -172,7 +177,7 @@ class Scorecard(_TableClassifier):
         self.information_values_ = pd.Series(
             [float(ivs.get(name, 0.0)) for name in table.columns], index=table.columns, name="iv"
         )
-        candidates = [name for name in usable if ivs[name] >= self.min_iv]
+        candidates = [name for name in usable if ivs[name] > 0 and ivs[name] >= self.min_iv]
         self.woe_lookups_: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         woe = self._woe(table, candidates, len(table))
         selected, self.intercept_, self.coef_ = _fit_signed_logistic(woe, y01, candidates, self.C)
@@ -202,7 +207,7 @@ class Scorecard(_TableClassifier):
         self, table: pd.DataFrame, y01: np.ndarray, monotone: dict[str, int]
     ) -> BinningProcess:
         params = check_mapping("binning_params", self.binning_params)
-        free_trend = params.pop("monotonic_trend", "auto_asc_desc")
+        free_trend = params.pop("monotonic_trend", "auto")
         per_column: dict[str, dict[str, Any]] = {}
         for name in table.columns:
             if self.feature_kinds_[name] == CATEGORICAL:

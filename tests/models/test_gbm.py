@@ -214,7 +214,9 @@ def test_without_held_out_rows_it_trains_every_round(small_credit):
     assert model.best_iteration_ == 30
     assert model.calibrator_ is None
     assert model.cv_results_ is None
-    assert model.capacity_ == {"num_leaves": 15, "min_child_samples": 50, "learning_rate": 0.05}
+    assert model.capacity_ == {
+        "num_leaves": 15, "min_child_samples": 50, "learning_rate": 0.05, "extra_trees": False,
+    }  # fmt: skip
 
 
 # --- the capacity, chosen for the data ------------------------------------------------------
@@ -291,6 +293,14 @@ def test_a_fixed_capacity_parameter_is_kept_in_every_candidate(small_credit):
     assert model.booster_.dump_model()["tree_info"][0]["num_leaves"] <= 6
 
 
+def test_with_all_four_capacity_parameters_fixed_nothing_is_chosen(small_credit):
+    fixed = {"num_leaves": 4, "min_child_samples": 20, "learning_rate": 0.05, "extra_trees": True}
+    model = GBM(**fixed, n_jobs=1).fit(small_credit.X_train, small_credit.y_train)
+    assert len(model.cv_results_) == 1
+    assert model.capacity_ == fixed
+    assert model.booster_.params["extra_trees"] is True
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -301,6 +311,8 @@ def test_a_fixed_capacity_parameter_is_kept_in_every_candidate(small_credit):
         ({"cv": 1}, "cv must be a whole number >= 2; got 1"),
         ({"lgbm_params": {"objective": "regression"}}, r"lgbm_params may not set \['objective'\]"),
         ({"lgbm_params": {"num_leaves": 7}}, r"lgbm_params may not set \['num_leaves'\]"),
+        ({"extra_trees": "yes"}, "extra_trees must be True, False or None; got 'yes'"),
+        ({"lgbm_params": {"extra_trees": True}}, r"lgbm_params may not set \['extra_trees'\]"),
     ],
 )
 def test_parameters_are_checked_when_fitting(small_credit, params, message):

@@ -118,11 +118,20 @@ def test_the_table_shows_what_a_regulator_reads(credit_card):
     assert region["bin"].str.contains("R0").any()  # categories listed by name
 
 
-def test_uninformative_columns_are_left_out(credit_card):
+def test_columns_without_information_are_left_out(credit_card):
     selected = set(credit_card.selected_features_)
-    assert not selected & {"constant", "all_missing", "noise_1", "noise_2", "noise_cat"}
+    assert not selected & {"constant", "all_missing"}
     assert {"penalty_count_365d", "逾期次数", "years in business", "region"} <= selected
     assert credit_card.information_values_["all_missing"] == 0.0
+
+
+def test_the_usual_iv_line_leaves_noise_out(credit_split):
+    card = Scorecard(monotone=CREDIT_DIRECTIONS, min_iv=0.02)
+    card.fit(credit_split.X_train, credit_split.y_train)
+    assert not set(card.selected_features_) & {"noise_1", "noise_2", "noise_cat"}
+    assert {"penalty_count_365d", "逾期次数", "years in business", "region"} <= set(
+        card.selected_features_
+    )
 
 
 def test_wrong_signed_columns_are_dropped(default_cards):
