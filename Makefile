@@ -48,9 +48,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite on TEST_WORKERS processes (pytest-xdist; CI has 2 cores). --dist loadfile keeps each
+# file's tests, and the fixtures they share, in one process. TEST_WORKERS=0 runs it in this one.
+TEST_WORKERS ?= 2
 test: lint
 	scripts/system-packages.sh --tests
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The ingestion tests again on the lowest pandas pyproject.toml allows (constraints/lowest.txt),
 # in a virtualenv of their own: `make test` installs the newest. CI runs both (.ci/run).
