@@ -57,7 +57,7 @@ def regrade(
     before = grade_public(served, uscc)
     with services.store.open(write=False) as store:
         regraded = regrade_subject(store, services.engine, uscc, day=today,
-                                   grader=services.grader(store))  # fmt: skip
+                                   grader=services.grader(store), actor=caller.actor)  # fmt: skip
     services.holder.add_regrades([regraded])
     after = grade_public(services.holder.state or served, uscc)
     record_access(services.engine, actor=caller.actor, action="regraded", uscc=uscc,

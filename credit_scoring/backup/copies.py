@@ -121,9 +121,14 @@ def load_workflow(dump: Path, url: str) -> None:
 
 
 def _batches(connection: Connection, table: str) -> Iterator[list[dict[str, Any]]]:
-    if table not in inspect(connection).get_table_names():
+    found = inspect(connection)
+    if table not in found.get_table_names():
         return
-    result = connection.execute(select(Base.metadata.tables[table]))
+    # A dump from before a column was added lacks it: its rows come back with it null, as
+    # connect leaves them in a database it adds the column to.
+    present = {column["name"] for column in found.get_columns(table)}
+    columns = [c for c in Base.metadata.tables[table].columns if c.name in present]
+    result = connection.execute(select(*columns))
     rows = (dict(row) for row in result.mappings())
     while batch := list(islice(rows, _BATCH)):
         yield batch

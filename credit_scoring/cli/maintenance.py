@@ -150,8 +150,9 @@ def audit_verify(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Recompute the audit chain and every case's and key's hash; any edit, insertion,
-    replacement or deletion outside the library is named."""
+    """Recompute the audit chain and the hash of every row it vouches for (cases, keys, listing
+    cases, sanction tasks, interviews, verifications, re-grades, issued reports); any edit,
+    insertion, replacement or deletion outside the library is named."""
     from credit_scoring.workflows import connect
     from credit_scoring.workflows.chain import verify_chain
 
@@ -200,7 +201,7 @@ def _print_chain(report: ChainReport) -> None:
         entries += f" ({report.sealed_entries:,} from before the chain, sealed)"
     if report.ok:
         line = (f"audit log intact: {entries}; head entry {report.head_id} {report.head_sha256}; "
-                f"{report.rows:,} cases and keys match their last entry")  # fmt: skip
+                f"{report.rows:,} rows match their last entry")  # fmt: skip
     else:
         line = f"audit log: {len(report.problems)} problem(s) in {entries}"
     cli.console.print(line, highlight=False, soft_wrap=True)

@@ -1,8 +1,10 @@
 """Issuing a credit report and verifying one: the register behind the report's QR code.
 
 Each report handed out gets a number and is registered in the workflow database with its date,
-validity and the SHA-256 of the very file handed out. The verification page confirms a number's
-issue date and digest; a file whose digest is not registered was not issued here or was altered.
+validity and the SHA-256 of the very file handed out; its audit entry hashes that row, so a
+digest changed in the database afterwards is found by ``audit verify``. The verification page
+confirms a number's issue date and digest; a file whose digest is not registered was not issued
+here or was altered.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ from credit_scoring.records.store import Store
 from credit_scoring.reports.content import Audience, credit_report
 from credit_scoring.reports.document import report_html, report_pdf
 from credit_scoring.snapshots.serving import Served
-from credit_scoring.workflows.audit import record_access
+from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import IssuedReport
 
-__all__ = ["IssuedDocument", "ReportVerification", "issue_report", "verify_report"]
+__all__ = [
+    "IssuedDocument",
+    "ReportVerification",
+    "issue_report",
+    "register_report",
+    "verify_report",
+]
 
 FileFormat = Literal["pdf", "html"]
 
@@ -70,17 +78,25 @@ def issue_report(
     )  # fmt: skip
     content = report_pdf(html) if file_format == "pdf" else html.encode()
     digest = hashlib.sha256(content).hexdigest()
-    with Session(engine) as session:
-        session.add(IssuedReport(
-            report_no=report_no, uscc=uscc, audience=audience, file_format=file_format,
-            issued_at=issued_at, report_date=day, valid_until=valid_until,
-            grade=report.grade.grade if report.grade else None, sha256=digest,
-            issued_by=issued_by,
-        ))  # fmt: skip
-        session.commit()
-    record_access(engine, actor=issued_by, action="report_issued", uscc=uscc, target=report_no,
-                  after={"audience": audience, "sha256": digest})  # fmt: skip
+    register_report(engine, IssuedReport(
+        report_no=report_no, uscc=uscc, audience=audience, file_format=file_format,
+        issued_at=issued_at, report_date=day, valid_until=valid_until,
+        grade=report.grade.grade if report.grade else None, sha256=digest, issued_by=issued_by,
+    ))  # fmt: skip
     return IssuedDocument(report_no, content, digest, file_format, issued_at, valid_until)
+
+
+def register_report(engine: Engine, issued: IssuedReport) -> None:
+    """Register ``issued`` with its audit entry (``report_issued``, by its issuer), in one
+    transaction: the entry hashes the row, so a digest changed in the register afterwards is
+    found by ``audit verify``."""
+    with Session(engine) as session:
+        session.add(issued)
+        audit(session, actor=issued.issued_by, action="report_issued", uscc=issued.uscc,
+              target=issued.report_no,
+              after={"audience": issued.audience, "sha256": issued.sha256},
+              row=issued)  # fmt: skip
+        session.commit()
 
 
 def verify_report(

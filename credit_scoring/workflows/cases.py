@@ -71,7 +71,7 @@ def decide_case(
         if event is not None:
             space.store.add_event(case.record_table, case.record_id, event, today, reviewer, note)
         regraded = regrade_subject(space.store, space.engine, case.uscc, day=today,
-                                   grader=space.grading())  # fmt: skip
+                                   grader=space.grading(), actor=reviewer)  # fmt: skip
         case.status, case.decided_by, case.decided_on = status, reviewer, today
         case.decision_note = note
         case.grade_after, case.after_as_of, case.after_scorer = GradeInForce.of(regraded)

@@ -1,20 +1,24 @@
 """The audit chain: each entry carries the hash of the entry before it and of the row it decided.
 
 Triggers refuse an UPDATE or DELETE of the audit log, but whoever can write the database file
-(SQLite) or owns its tables (PostgreSQL) can drop them, and the objections, repairs and keys the
-log speaks of are ordinary rows. So every entry is also hashed with the hash of the one before it
-(``prev_sha256`` → ``entry_sha256``), and an entry that decides a row — filing or deciding an
-objection or a repair, creating or revoking a key — carries the hash of that row as it was then
-(``state_sha256``). :func:`verify_chain` recomputes it all: an entry edited, replaced, inserted
-or deleted breaks a link; a case whose status or reviewer was changed afterwards no longer matches
-the hash its last entry recorded; a row with no entry at all was written around the library.
+(SQLite) or owns its tables (PostgreSQL) can drop them, and the rows the log speaks of are
+ordinary rows. So every entry is also hashed with the hash of the one before it
+(``prev_sha256`` → ``entry_sha256``), and an entry that writes a row the chain vouches for
+(:data:`SEALED`: objections, repairs, API keys, listing cases, sanction tasks, warning
+interviews, commitment verifications, re-grades and issued reports) carries the hash of that row
+as it was then (``state_sha256``). :func:`verify_chain` recomputes it all: an entry edited,
+replaced, inserted or deleted breaks a link; a row changed afterwards (a case's status, an issued
+report's digest) no longer matches the hash its last entry recorded; a row with no entry at all
+was written around the library, and a recorded row that is gone was deleted.
 
 Appending locks the one-row head (``audit_chain_head``) for its transaction, so two workers
 never chain onto the same entry: on PostgreSQL the row lock of its UPDATE, on SQLite the
 database's write lock, which that UPDATE takes. The head also remembers the newest entry, so a
-log cut short at its end is noticed. A database from before the chain is upgraded once, on
-connecting: its entries are hashed in order into the first chained entry (``audit_chain_started``),
-and every existing case and key gets an ``audit_state_sealed`` entry, both by ``system:upgrade``.
+log cut short at its end is noticed, and the tables whose rows the chain vouches for. A database
+from before the chain is upgraded once, on connecting: its entries are hashed in order into the
+first chained entry (``audit_chain_started``), and every existing row of :data:`SEALED` gets an
+``audit_state_sealed`` entry, both by ``system:upgrade``. A table the chain came to vouch for
+later is sealed the same way, once, on the first connection that knows it.
 
 What a chain cannot show is a rewrite from some entry onwards by someone who recomputes every
 hash after it and the head. Against that, keep the head's hash somewhere the database's writers
@@ -28,33 +32,36 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, inspect, select, update
+from sqlalchemy import Connection, Engine, Row, Table, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from credit_scoring.workflows.database import (
-    ApiKey,
-    AuditChainHead,
-    AuditEntry,
-    Base,
-    Objection,
-    RepairApplication,
-)
+from credit_scoring.workflows.database import AuditChainHead, AuditEntry, Base
 
-__all__ = ["GENESIS", "ChainReport", "append", "start_chain", "verify_chain"]
+__all__ = ["GENESIS", "SEALED", "ChainReport", "append", "start_chain", "verify_chain"]
 
 GENESIS = "0" * 64  # what the first entry follows
 SYSTEM = "system:upgrade"
-# The rows the chain vouches for, and the audit target that names each.
-SEALED: tuple[tuple[type[Base], Callable[[Mapping[Any, Any]], str]], ...] = (
-    (Objection, lambda row: f"objection:{row['id']}"),
-    (RepairApplication, lambda row: f"repair:{row['id']}"),
-    (ApiKey, lambda row: f"key:{row['key_id']}"),
-)
+# The tables whose rows the chain vouches for, each with the audit target that names a row: the
+# target the workflow writing the table gives its entries. By name, not model: the workflows'
+# modules define most of these models and build on this one.
+SEALED: dict[str, Callable[[Mapping[Any, Any]], str]] = {
+    "objections": lambda row: f"objection:{row['id']}",
+    "repairs": lambda row: f"repair:{row['id']}",
+    "api_keys": lambda row: f"key:{row['key_id']}",
+    "listing_cases": lambda row: f"listing:{row['id']}",
+    "sanction_tasks": lambda row: f"sanction:{row['id']}",
+    "warning_interviews": lambda row: f"interview:{row['id']}",
+    "commitment_verifications": lambda row: f"commitment:{row['record_id']}",
+    "regrades": lambda row: f"regrade:{row['id']}",
+    "issued_reports": lambda row: str(row["report_no"]),
+}
+# What a head from before it named its sealed tables vouches for: the chain's first three.
+FIRST_SEALED = frozenset({"objections", "repairs", "api_keys"})
 
 
 def entry_sha256(prev: str, entry: Any) -> str:
@@ -71,17 +78,27 @@ def state_sha256(row: Mapping[Any, Any]) -> str:
 
 
 def append(session: Session, entry: AuditEntry, row: object | None = None) -> None:
-    """Chain ``entry`` after the newest one; ``row``, the case or key it decided, is hashed as
-    the database now holds it. Commits with the session, or not at all."""
+    """Chain ``entry`` after the newest one; ``row``, the row of :data:`SEALED` it wrote, is
+    hashed as the database now holds it. Commits with the session, or not at all."""
     session.flush()  # the change the entry records is written first, so its row is as decided
+    newest = _newest(session)
+    _write(session, entry, newest, _row_state(session, row) if row is not None else None)
+
+
+def _newest(session: Session) -> tuple[int, str]:
+    """The newest entry's id and hash, the head locked until the session ends."""
     claimed = _claim_head(session)
     if claimed is None:  # the head was deleted behind the library's back: rebuilt, on record
         _rebuild_head(session)
         claimed = _claim_head(session)
         assert claimed is not None
-    entry.id, entry.prev_sha256 = claimed[0] + 1, claimed[1]
-    entry.state_sha256 = _row_state(session, row) if row is not None else None
-    entry.entry_sha256 = entry_sha256(entry.prev_sha256, entry)
+    return claimed
+
+
+def _write(session: Session, entry: AuditEntry, newest: tuple[int, str], state: str | None) -> None:
+    """Write ``entry`` after ``newest`` with the hash ``state`` of its row; the head names it."""
+    entry.id, entry.prev_sha256, entry.state_sha256 = newest[0] + 1, newest[1], state
+    entry.entry_sha256 = entry_sha256(newest[1], entry)
     session.add(entry)
     session.flush()
     session.execute(
@@ -106,7 +123,13 @@ def _claim_head(session: Session) -> tuple[int, str] | None:
 
 
 def start_chain(engine: Engine) -> None:
-    """Give the database its chain head, once; a database from before the chain is sealed."""
+    """Give the database its chain head, once (a database from before the chain is sealed), and
+    seal, once, the rows of tables the chain came to vouch for after it started."""
+    _start_head(engine)
+    _seal_new_tables(engine)
+
+
+def _start_head(engine: Engine) -> None:
     with Session(engine) as session:
         if session.get(AuditChainHead, 1) is not None:
             return
@@ -122,22 +145,70 @@ def start_chain(engine: Engine) -> None:
 
 def _seal_unchained(session: Session) -> None:
     """Start the chain: fold the entries written before it into the first chained entry and
-    record every existing case and key as it stands."""
+    record every existing row of :data:`SEALED` as it stands."""
     prev, count, last_id = GENESIS, 0, 0
     query = select(AuditEntry.__table__).order_by(AuditEntry.id)
     for old in session.execute(query.execution_options(yield_per=2000)):
         prev, count, last_id = entry_sha256(prev, old), count + 1, old.id
     session.add(AuditChainHead(id=1, entries=0, last_id=last_id, last_sha256=prev,
-                               started_at=_now()))  # fmt: skip
+                               started_at=_now(), sealed_tables=_listed(SEALED)))  # fmt: skip
     session.flush()
-    rows = [(model, row) for model, _ in SEALED for row in session.scalars(select(model))]
-    if count or rows:
+    if count or any(session.scalar(select(select(_table(name)).exists())) for name in SEALED):
         sealed = {"sealed_entries": count, "through_id": last_id}
         append(session, _system_entry("audit_chain_started", "audit_log", sealed))
-    for model, row in rows:
-        target = dict(SEALED)[model](_values(row))
-        append(session, _system_entry("audit_state_sealed", target, None,
-                                      getattr(row, "uscc", None)), row)  # fmt: skip
+    _seal_rows(session, SEALED)
+
+
+def _seal_new_tables(engine: Engine) -> None:
+    """Seal every row of the tables of :data:`SEALED` the head does not name yet (its chain
+    started before the chain vouched for them), then name them: in one transaction, once."""
+    with Session(engine) as session:
+        if not _unsealed(session.scalar(select(AuditChainHead.sealed_tables))):
+            return
+        locked = _lock_head(session)  # read again under the lock: a worker that waited for it
+        if locked is None or not (missing := _unsealed(locked.sealed_tables)):  # finds it done
+            return
+        _seal_rows(session, missing)
+        session.execute(
+            update(AuditChainHead)
+            .where(AuditChainHead.id == 1)
+            .values(sealed_tables=_listed(SEALED))
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def _lock_head(session: Session) -> Row[str | None] | None:
+    """The head's sealed tables, read by an UPDATE that takes its lock as :func:`_claim_head`
+    does, so the tables are sealed by one worker at a time."""
+    return session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(sealed_tables=AuditChainHead.sealed_tables)
+        .returning(AuditChainHead.sealed_tables)
+        .execution_options(synchronize_session=False)
+    ).first()
+
+
+def _unsealed(listed: str | None) -> list[str]:
+    """The tables of :data:`SEALED` a head's ``sealed_tables`` leaves out (None: a head from
+    before it named them, which vouches for the chain's first tables)."""
+    sealed = FIRST_SEALED if listed is None else set(listed.split(";"))
+    return [name for name in SEALED if name not in sealed]
+
+
+def _listed(tables: Iterable[str]) -> str:
+    return ";".join(sorted(tables))
+
+
+def _seal_rows(session: Session, tables: Iterable[str]) -> None:
+    """Record every row of ``tables`` as it stands, each in an ``audit_state_sealed`` entry."""
+    for name in tables:
+        table = _table(name)
+        query = select(table).order_by(*table.primary_key.columns)
+        for row in session.execute(query).mappings().all():
+            entry = _system_entry("audit_state_sealed", SEALED[name](row), None, row.get("uscc"))
+            _write(session, entry, _newest(session), state_sha256(row))
 
 
 def _rebuild_head(session: Session) -> None:
@@ -150,8 +221,11 @@ def _rebuild_head(session: Session) -> None:
     ).first()
     last_id, last_sha256 = (int(newest[0]), str(newest[1])) if newest else (0, GENESIS)
     chained = session.scalar(select(func.count()).where(AuditEntry.entry_sha256.is_not(None)))
+    # Which tables the lost head had sealed is unknown: the next connection seals the later
+    # ones again, which is harmless for a row unchanged since its last entry (see _Walk).
     session.add(AuditChainHead(id=1, entries=int(chained or 0), last_id=last_id,
-                               last_sha256=last_sha256, started_at=_now()))  # fmt: skip
+                               last_sha256=last_sha256, started_at=_now(),
+                               sealed_tables=None))  # fmt: skip
     session.flush()
     append(session, _system_entry("audit_chain_head_rebuilt", "audit_chain_head",
                                   {"from_entry": last_id}))  # fmt: skip
@@ -166,7 +240,7 @@ class ChainReport:
     sealed_entries: int  # written before the chain and sealed by its first entry
     head_id: int | None
     head_sha256: str | None
-    rows: int  # cases and keys checked against their last entry
+    rows: int  # rows of the tables of SEALED checked against their last entry
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -176,7 +250,8 @@ class ChainReport:
 
 
 def verify_chain(engine: Engine, *, through: str | None = None) -> ChainReport:
-    """Recompute the chain, the head and the hash of every case and key, in one read snapshot.
+    """Recompute the chain, the head and the hash of every row of :data:`SEALED`, in one read
+    snapshot.
 
     ``through`` is a head hash recorded earlier (a backup's manifest, yesterday's report): the
     chain must still pass through it, or it was rewritten from some entry on.
@@ -234,12 +309,23 @@ class _Walk:
             self.problems.append(f"entry {entry.id}: changed after it was written (its hash "
                                  "no longer matches its content)")  # fmt: skip
         if entry.state_sha256 is not None:
+            self._check_sealed_again(entry)
             self.states[entry.target] = (entry.state_sha256, entry.id)
         if entry.action == "audit_chain_head_rebuilt":
             self.warnings.append(f"entry {entry.id}: the chain's head row was found deleted and "
                                  f"was rebuilt on {entry.at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
         self.prev, self.last = entry.entry_sha256, entry
         self.hashes.add(entry.entry_sha256)
+
+    def _check_sealed_again(self, entry: Any) -> None:
+        """A row the chain vouches for already is sealed again only when the head forgot its
+        sealed tables (rebuilt, or ``sealed_tables`` reset): harmless if the row is as its last
+        entry recorded it; otherwise an edit made outside the library was sealed."""
+        known = self.states.get(entry.target)
+        if entry.action == "audit_state_sealed" and known and known[0] != entry.state_sha256:
+            self.problems.append(f"{entry.target}: sealed again by entry {entry.id} as changed "
+                                 f"since entry {known[1]} recorded it (edited outside the "
+                                 "library, then sealed on connecting)")  # fmt: skip
 
     def _start(self, first: Any) -> None:
         """Entries before the first chained one are those it sealed when it started the chain on
@@ -284,8 +370,8 @@ def _broken_link(entry: Any, sealed: int, last: Any) -> str:
 
 def _check_rows(connection: Connection, walk: _Walk) -> int:
     checked = 0
-    for model, target_of in SEALED:
-        for row in connection.execute(select(model.__table__)).mappings():
+    for name, target_of in SEALED.items():
+        for row in connection.execute(select(_table(name))).mappings():
             checked += 1
             target = target_of(row)
             recorded = walk.states.pop(target, None)
@@ -329,8 +415,8 @@ def _row_state(session: Session, row: object) -> str:
     return state_sha256(found.mappings().one())
 
 
-def _values(row: Base) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in inspect(row).mapper.column_attrs}
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
 
 
 def _system_entry(

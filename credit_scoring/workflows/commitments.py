@@ -187,19 +187,18 @@ def verify_commitment(
             source=f"workflow:commitment-verification:{actor}",
         )  # fmt: skip
         regraded = regrade_subject(space.store, space.engine, row["uscc"], day=today,
-                                   grader=space.grading())  # fmt: skip
+                                   grader=space.grading(), actor=actor)  # fmt: skip
         after = GradeInForce.of(regraded)
         verification.store_run, verification.grade_after = written.run_id, after.grade
         verification.after_scorer = after.scorer
         session.add(verification)
         session.flush()
-        # The entry keeps the states before and after; the chain hashes the rows of the cases
-        # and keys it vouches for (workflows/chain.py, SEALED), which this table is not yet.
         audit(session, actor=actor, action=f"commitment_{outcome}", uscc=row["uscc"],
               target=f"commitment:{record_id}",
               before={"fulfilment": "pending", "grade": in_force.grade},
               after={"fulfilment": outcome, "verified_date": verified_on,
-                     "late": today > verify_by, "grade": after.grade, "note": note})  # fmt: skip
+                     "late": today > verify_by, "grade": after.grade, "note": note},
+              row=verification)  # fmt: skip
         session.commit()
     return verification, regraded
 

@@ -105,7 +105,7 @@ class AuditEntry(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     # The chain (credit_scoring.workflows.chain): the previous entry's hash, the hash of the row
-    # the entry decided as it was then (an objection, a repair, a key), and this entry's hash.
+    # the entry wrote as it was then (a case, a key, a task, a report...), and this entry's hash.
     # Null only in entries written before the chain, which its first entry seals as one block.
     prev_sha256: Mapped[str | None] = mapped_column(String(64))
     state_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -114,7 +114,9 @@ class AuditEntry(Base):
 
 class AuditChainHead(Base):
     """The newest entry of the audit chain; one row. Appending locks it, so entries are chained
-    one at a time however many workers write, and a log cut short no longer reaches it."""
+    one at a time however many workers write, and a log cut short no longer reaches it. It also
+    names the tables whose rows the chain vouches for, so a table added to them later has its
+    existing rows sealed once (``credit_scoring.workflows.chain.SEALED``)."""
 
     __tablename__ = "audit_chain_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
@@ -122,6 +124,8 @@ class AuditChainHead(Base):
     last_id: Mapped[int] = mapped_column(Integer)
     last_sha256: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # ";"-separated and sorted; null in a head from before it: objections, repairs and keys.
+    sealed_tables: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiKey(Base):
@@ -224,7 +228,8 @@ _PG_TRIGGERS = """SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_log'::r
 
 def connect(url: str) -> Engine:
     """An engine with the tables created (columns added since, added to existing tables), the
-    audit log made append-only and its chain started (entries from before it sealed once)."""
+    audit log made append-only and its chain started (entries from before it sealed once, and the
+    rows of every table it vouches for that its head does not name yet)."""
     from credit_scoring.workflows.chain import start_chain  # it builds on these tables
 
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":

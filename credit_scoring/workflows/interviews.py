@@ -14,7 +14,7 @@ record: a row of the store's ``interviews`` table, written like an ingested reco
 A subject past its deadline unrectified, and not inspected since, is taken with certainty into
 the next inspection plan of that department (:func:`credit_scoring.supervision.frame.
 overdue_rectifications`): the plan reads the store, so whichever door drew it, it sees the
-deadline. Every step is audited.
+deadline. Every step is audited, the entry hashing the interview's row as written.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def schedule_interview(
         audit(session, actor=scheduled_by, action="interview_scheduled", uscc=uscc,
               target=_target(interview),
               after={"type": kind, "department": department, "meet_on": meet_on,
-                     "grounds": grounds, "grade": in_force.grade})  # fmt: skip
+                     "grounds": grounds, "grade": in_force.grade}, row=interview)  # fmt: skip
         session.commit()
     return interview
 
@@ -198,7 +198,8 @@ def record_interview(
         audit(session, actor=recorded_by, action="interview_held", uscc=interview.uscc,
               target=_target(interview), before={"status": "scheduled"},
               after={"status": "held", "held_on": held_on, "record": interview.record_id,
-                     "rectification": rectification, "rectify_by": deadline})  # fmt: skip
+                     "rectification": rectification, "rectify_by": deadline},
+              row=interview)  # fmt: skip
         session.commit()
     return interview
 
@@ -228,7 +229,8 @@ def record_rectification(
         audit(session, actor=recorded_by, action="interview_rectified", uscc=interview.uscc,
               target=_target(interview), before={"status": "held"},
               after={"status": "rectified", "rectified_on": rectified_on,
-                     "late": rectified_on > interview.rectify_by, "note": note})  # fmt: skip
+                     "late": rectified_on > interview.rectify_by, "note": note},
+              row=interview)  # fmt: skip
         session.commit()
     return interview
 

@@ -22,8 +22,8 @@ the date of an approved repair or an upheld objection on it; the store's entry g
        └──confirm (period over)──▶ listed ──term / repair / objection──▶ exited
 
 Every change is audited in the same transaction as the change, the entry naming the case
-(``listing:<id>``); the audit chain does not yet hash these rows' states (it seals objections,
-repairs and keys: :data:`credit_scoring.workflows.chain.SEALED`).
+(``listing:<id>``) and carrying the hash of its row as written, so ``audit verify`` finds a case
+changed, added or deleted outside the library (:data:`credit_scoring.workflows.chain.SEALED`).
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def object_to_notice(
         audit(session, actor=filed_by, action="listing_objection_filed", uscc=case.uscc,
               target=_target(case), before={"status": "noticed"},
               after={"status": case.status, "reason": reason,
-                     "decide_due": case.objection_decide_due})  # fmt: skip
+                     "decide_due": case.objection_decide_due}, row=case)  # fmt: skip
         session.commit()
     return case
 
@@ -193,7 +193,7 @@ def decide_notice_objection(
         case.objection_note = note
         audit(session, actor=reviewer, action=f"listing_objection_{case.objection_status}",
               uscc=case.uscc, target=_target(case), before={"status": "objected"},
-              after={"status": case.status, "note": note})  # fmt: skip
+              after={"status": case.status, "note": note}, row=case)  # fmt: skip
         session.commit()
     return case
 
@@ -224,7 +224,7 @@ def decide_listing(
             case.term_until = today + relativedelta(months=rule.exit.term_months)
             case.status = "listed"
             regraded = regrade_subject(space.store, space.engine, case.uscc, day=today,
-                                       grader=space.grading())  # fmt: skip
+                                       grader=space.grading(), actor=actor)  # fmt: skip
             issue_list_tasks(
                 session, uscc=case.uscc, list_type=case.list_type, actor=actor, today=today,
                 entry_record_id=case.entry_record_id, source_ref=_target(case),
@@ -233,7 +233,7 @@ def decide_listing(
         audit(session, actor=actor, action=f"listing_{case.status}", uscc=case.uscc,
               target=_target(case), before=before,
               after={"status": case.status, "entry": case.entry_record_id,
-                     "term_until": case.term_until, "note": note})  # fmt: skip
+                     "term_until": case.term_until, "note": note}, row=case)  # fmt: skip
         session.commit()
     return case, regraded
 
@@ -386,13 +386,14 @@ def _exit(
         )
         con.execute("DROP TABLE _exiting")
     regraded = regrade_subject(space.store, space.engine, case.uscc, day=today,
-                               grader=space.grading())  # fmt: skip
+                               grader=space.grading(), actor=actor)  # fmt: skip
     with Session(space.engine, expire_on_commit=False) as session:
         case = _get(session, case.id)
         case.status, case.exited_on, case.exit_reason = "exited", day, reason
         audit(session, actor=actor, action="listing_exited", uscc=case.uscc, target=_target(case),
               before={"status": "listed"},
-              after={"status": "exited", "exited_on": day, "reason": reason})  # fmt: skip
+              after={"status": "exited", "exited_on": day, "reason": reason},
+              row=case)  # fmt: skip
         session.commit()
     return case, regraded
 
@@ -405,7 +406,7 @@ def _save(
         session.add(case)
         session.flush()
         audit(session, actor=actor, action=action, uscc=case.uscc, target=_target(case),
-              before=before, after={**after, "status": case.status})  # fmt: skip
+              before=before, after={**after, "status": case.status}, row=case)  # fmt: skip
         session.commit()
     return case
 

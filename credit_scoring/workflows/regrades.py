@@ -4,7 +4,8 @@ A reviewer's decision (an upheld objection, an approved repair) or an on-demand 
 one subject's grade *now*, while the snapshot was computed hours or days ago. Rather than
 republishing a million subjects for one, the new explanation and the subject's standing records
 are saved as a row of ``regrades`` in the workflow database, in the same database as the
-decision and its audit entry, so every worker and every restart sees it. A regrade is served
+decision and its audit entry, so every worker and every restart sees it; each is audited
+(``regrade_saved``, ``regrade:<id>``) with the hash of its row. A regrade is served
 while it is newer than the store read of the current snapshot (``Manifest.store_read_at``); a
 snapshot computed after it already reflects the event in the store and takes over, so the overlay
 never grows without bound and never masks a newer batch result.
@@ -27,6 +28,7 @@ from credit_scoring.grading import Grader
 from credit_scoring.records.store import Store
 from credit_scoring.snapshots.serving import Regraded, Served, SnapshotHolder
 from credit_scoring.snapshots.standing import standing_records
+from credit_scoring.workflows.audit import record as audit
 from credit_scoring.workflows.database import Regrade
 
 __all__ = ["Regraded", "load_regrades", "regrade_subject", "save_regrade", "served_now"]
@@ -35,15 +37,20 @@ _DATES = ("start", "until", "withdrawn_on")
 
 
 def regrade_subject(
-    store: Store, engine: Engine, uscc: str, *, day: dt.date, grader: Grader
+    store: Store, engine: Engine, uscc: str, *, day: dt.date, grader: Grader, actor: str
 ) -> Regraded:
-    """Grade and explain ``uscc`` from the store as of ``day`` and save it as a regrade."""
+    """Grade and explain ``uscc`` from the store as of ``day`` and save it as a regrade, audited
+    as ``actor``'s."""
     explanation = grader.explain(store, uscc, as_of=day)
-    return save_regrade(engine, explanation, standing_records(store, as_of=day, subjects=[uscc]))
+    standing = standing_records(store, as_of=day, subjects=[uscc])
+    return save_regrade(engine, explanation, standing, actor=actor)
 
 
-def save_regrade(engine: Engine, explanation: Explanation, standing: pa.Table) -> Regraded:
-    """Persist one subject's new explanation and standing records; returns the saved entry."""
+def save_regrade(
+    engine: Engine, explanation: Explanation, standing: pa.Table, *, actor: str
+) -> Regraded:
+    """Persist one subject's new explanation and standing records, with the audit entry that
+    vouches for the row; returns the saved entry."""
     row = explanation_table([explanation]).iloc[0].to_dict()
     rows = _plain_rows(standing)
     with Session(engine, expire_on_commit=False) as session:
@@ -54,6 +61,11 @@ def save_regrade(engine: Engine, explanation: Explanation, standing: pa.Table) -
             standing=json.dumps(rows, ensure_ascii=False, default=str),
         )
         session.add(entry)
+        session.flush()
+        audit(session, actor=actor, action="regrade_saved", uscc=entry.uscc,
+              target=f"regrade:{entry.id}",
+              after={"grade": explanation.grade, "as_of": explanation.as_of,
+                     "source": explanation.source}, row=entry)  # fmt: skip
         session.commit()
     return _entry(entry)
 

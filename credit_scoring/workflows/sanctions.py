@@ -7,7 +7,7 @@ the check returned, for that application). Each implementing department the meas
 ``models/measures.yaml`` gets a task (响应): it acknowledges it (签收), applies the measure or
 declines it with a reason, and reports the outcome (执行反馈), each by its deadline. Statistics
 give per department the share of tasks responded to, on time, and fed back. Every change is
-audited with the change, the entry naming the task (``sanction:<id>``).
+audited with the change, the entry naming the task (``sanction:<id>``) and hashing its row.
 
 ::
 
@@ -158,7 +158,7 @@ def respond(
         audit(session, actor=actor, action=f"sanction_{action}", uscc=task.uscc,
               target=f"sanction:{task.id}", before=before,
               after={"status": task.status, "note": note,
-                     "department": task.department})  # fmt: skip
+                     "department": task.department}, row=task)  # fmt: skip
         session.commit()
     return task
 
@@ -310,6 +310,7 @@ def _deadlines(deadlines: TaskDeadlines, day: dt.date) -> tuple[dt.date, dt.date
 
 
 def _add(session: Session, tasks: list[SanctionTask], actor: str) -> None:
+    """Add ``tasks``, each audited with the hash of its own row."""
     session.add_all(tasks)
     session.flush()
     for task in tasks:
@@ -317,7 +318,7 @@ def _add(session: Session, tasks: list[SanctionTask], actor: str) -> None:
               target=f"sanction:{task.id}",
               after={"measure": task.measure_code, "department": task.department,
                      "source": task.source_ref, "respond_due": task.respond_due,
-                     "feedback_due": task.feedback_due})  # fmt: skip
+                     "feedback_due": task.feedback_due}, row=task)  # fmt: skip
 
 
 def _check_choice(field: str, value: str | None, allowed: tuple[str, ...]) -> None:

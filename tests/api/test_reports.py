@@ -7,9 +7,12 @@ import io
 
 import pypdf
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from credit_scoring.cli import app
+from credit_scoring.workflows.chain import verify_chain
+from credit_scoring.workflows.database import AuditEntry
 
 
 def _text(pdf: bytes) -> str:
@@ -120,3 +123,14 @@ def test_the_command_line_issues_html_and_verifies_the_file(service, samples, tm
     assert genuine.exit_code == 0 and "Genuine" in genuine.output
     assert forged.exit_code == 1 and "altered" in forged.output
     assert wrong.exit_code == 1 and ".pdf or .html" in wrong.output
+
+
+def test_an_issued_report_is_registered_with_the_audit_entry_that_hashes_it(service, official):
+    _, response = official
+    number = response.headers["X-Report-No"]
+    engine = service.client.app.state.services.engine
+    query = select(AuditEntry.action, AuditEntry.state_sha256).where(AuditEntry.target == number)
+    with engine.connect() as connection:
+        [(action, state)] = connection.execute(query).all()
+    assert action == "report_issued" and state is not None
+    assert verify_chain(engine).ok  # every row the service wrote so far, the report's too

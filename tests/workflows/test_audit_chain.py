@@ -40,7 +40,8 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def decided(template, tmp_path, workflow_url):
-    """A key created and revoked, an objection filed and rejected: six chained entries."""
+    """A key created and revoked, an objection filed and rejected (the re-grade its decision
+    saved chained before it), two readings: seven chained entries."""
     shutil.copyfile(template, tmp_path / "credit.duckdb")
     engine = connect(workflow_url)
     info, _ = create_key(engine, name="clerk", role="reviewer", actor="admin")
@@ -73,7 +74,7 @@ def test_an_untouched_log_verifies_and_names_its_head(decided):
     engine, _ = decided
     report = verify_chain(engine)
     assert report.ok, report.problems
-    assert (report.entries, report.head_id, report.rows) == (6, 6, 2)  # 1 key, 1 objection
+    assert (report.entries, report.head_id, report.rows) == (7, 7, 3)  # key, objection, regrade
     url = engine.url.render_as_string(hide_password=False)
     result = runner.invoke(app, ["audit", "verify", "--workflow-db", url, "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["head_sha256"] == report.head_sha256
@@ -109,19 +110,19 @@ def test_a_removed_entry_is_found_in_the_middle_and_at_the_end(decided):
     _around_the_triggers(engine, "DELETE FROM audit_log WHERE id = 2")
     problems = verify_chain(engine).problems
     assert any(p.startswith("entry 3: does not follow entry 1") for p in problems)
-    _around_the_triggers(engine, "DELETE FROM audit_log WHERE id = 6")
-    assert any("its head records entry 6" in p for p in verify_chain(engine).problems)
+    _around_the_triggers(engine, "DELETE FROM audit_log WHERE id = 7")
+    assert any("its head records entry 7" in p for p in verify_chain(engine).problems)
 
 
 def test_an_entry_added_around_the_library_is_found(decided):
     engine, _ = decided
     with engine.connect() as connection:  # a well-formed entry, hashed after the last one
-        last = connection.execute(select(LOG).where(LOG.c.id == 6)).one()
-    forged = last._asdict() | {"id": 7, "actor": "ghost", "prev_sha256": last.entry_sha256}
+        last = connection.execute(select(LOG).where(LOG.c.id == 7)).one()
+    forged = last._asdict() | {"id": 8, "actor": "ghost", "prev_sha256": last.entry_sha256}
     forged["entry_sha256"] = entry_sha256(last.entry_sha256, SimpleNamespace(**forged))
     with engine.begin() as connection:
         connection.execute(LOG.insert(), forged)
-    assert any("its head records entry 6" in p for p in verify_chain(engine).problems)
+    assert any("its head records entry 7" in p for p in verify_chain(engine).problems)
 
 
 def test_a_deleted_head_is_found_then_rebuilt_on_record_and_warned_of_ever_after(decided):
@@ -131,8 +132,8 @@ def test_a_deleted_head_is_found_then_rebuilt_on_record_and_warned_of_ever_after
     assert verify_chain(engine).problems == ["the chain's head row is missing (deleted)"]
     record_access(engine, actor="reviewer", action="records_read", uscc=SHOP)
     report = verify_chain(engine)
-    assert report.ok and report.entries == 8  # the rebuild's own entry, then the reading
-    assert report.warnings[0].startswith("entry 7: the chain's head row was found deleted")
+    assert report.ok and report.entries == 9  # the rebuild's own entry, then the reading
+    assert report.warnings[0].startswith("entry 8: the chain's head row was found deleted")
 
 
 def test_a_decision_edited_afterwards_is_found(decided):
@@ -141,7 +142,7 @@ def test_a_decision_edited_afterwards_is_found(decided):
         connection.execute(sqlalchemy.text(
             "UPDATE objections SET status = 'upheld', decided_by = 'forged'"))  # fmt: skip
     assert verify_chain(engine).problems == [
-        f"objection:{objection_id}: changed since entry 4 recorded it (status, reviewer or "
+        f"objection:{objection_id}: changed since entry 5 recorded it (status, reviewer or "
         "another field edited outside the library)"
     ]
 

@@ -133,13 +133,14 @@ def test_the_audit_log_records_every_change_and_cannot_be_rewritten(space):
     decide_objection(space, objection.id, upheld=False, reviewer="reviewer", note="事实清楚",
                      today=DAY)  # fmt: skip
     entries = audit_entries(space.engine, uscc)
-    assert [e["action"] for e in entries] == ["objection_filed", "objection_rejected"]
-    assert entries[1]["before"]["status"] == "pending" and entries[1]["actor"] == "reviewer"
+    assert [e["action"] for e in entries] == ["objection_filed", "regrade_saved",
+                                              "objection_rejected"]  # fmt: skip
+    assert entries[2]["before"]["status"] == "pending" and entries[2]["actor"] == "reviewer"
     with space.engine.begin() as connection, pytest.raises(sqlalchemy.exc.DatabaseError):
         connection.execute(sqlalchemy.text("UPDATE audit_log SET actor = 'someone else'"))
     with space.engine.begin() as connection, pytest.raises(sqlalchemy.exc.DatabaseError):
         connection.execute(sqlalchemy.text("DELETE FROM audit_log"))
-    assert len(audit_entries(space.engine, uscc)) == 2
+    assert len(audit_entries(space.engine, uscc)) == 3
 
 
 def test_a_workflow_database_from_before_gets_the_new_columns_and_keeps_its_rows(tmp_path):
