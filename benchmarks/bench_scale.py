@@ -1,7 +1,8 @@
 """Beyond one machine (issue 17): a sharded city on a Dask LocalCluster against the local engine.
 
     python benchmarks/bench_scale.py [--subjects 10000000] [--shards 40] [--pieces 10]
-        [--workers 2] [--memory-limit 4GB] [--local-subjects 1000000] [--workdir DIR] [--keep]
+        [--workers 2] [--memory-limit 4GB] [--local-subjects 1000000 (0: skip)] [--workdir DIR]
+        [--keep]
 
 1. The local engine on ``--local-subjects`` (one store, this machine's way before issue 17), in
    a fresh process: generate, ingest, features, grades, publish; time per stage and the
@@ -146,6 +147,18 @@ def dask_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def local_in_child(subjects: int, workdir: Path) -> dict[str, Any]:
+    """Step 1 in a fresh process, so its peak memory is its own."""
+    print(f"local engine, {subjects:,} subjects (fresh process)", flush=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--local-only", "--local-subjects", str(subjects),
+         "--workdir", str(workdir)],
+        check=True, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    print(child.stdout.rsplit("\n", 2)[0], flush=True)
+    return dict(json.loads(child.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subjects", type=int, default=10_000_000)
@@ -153,7 +166,7 @@ def main() -> None:
     parser.add_argument("--pieces", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="4GB")
-    parser.add_argument("--local-subjects", type=int, default=1_000_000)
+    parser.add_argument("--local-subjects", type=int, default=1_000_000, help="0: skip step 1")
     parser.add_argument("--workdir", type=Path, default=Path("data/bench-scale"))
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--local-only", action="store_true", help=argparse.SUPPRESS)
@@ -164,14 +177,7 @@ def main() -> None:
         return
     workdir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"date": dt.date.today().isoformat(), "cpus": os.cpu_count()}
-    print(f"local engine, {args.local_subjects:,} subjects (fresh process)", flush=True)
-    child = subprocess.run(
-        [sys.executable, __file__, "--local-only", "--local-subjects", str(args.local_subjects),
-         "--workdir", str(workdir)],
-        check=True, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    print(child.stdout.rsplit("\n", 2)[0], flush=True)
-    result["local"] = json.loads(child.stdout.strip().splitlines()[-1])
+    result["local"] = local_in_child(args.local_subjects, workdir) if args.local_subjects else None
     print(f"dask engine, {args.subjects:,} subjects, {args.shards} shards, {args.workers} workers "
           f"of {args.memory_limit}", flush=True)  # fmt: skip
     result["dask"] = dask_run(args, workdir)

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, func, inspect, select, update
+from sqlalchemy import Connection, Engine, Row, Select, Table, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -204,9 +204,7 @@ def _listed(tables: Iterable[str]) -> str:
 def _seal_rows(session: Session, tables: Iterable[str]) -> None:
     """Record every row of ``tables`` as it stands, each in an ``audit_state_sealed`` entry."""
     for name in tables:
-        table = _table(name)
-        query = select(table).order_by(*table.primary_key.columns)
-        for row in session.execute(query).mappings().all():
+        for row in session.execute(_in_order(name)).mappings().all():
             entry = _system_entry("audit_state_sealed", SEALED[name](row), None, row.get("uscc"))
             _write(session, entry, _newest(session), state_sha256(row))
 
@@ -371,7 +369,7 @@ def _broken_link(entry: Any, sealed: int, last: Any) -> str:
 def _check_rows(connection: Connection, walk: _Walk) -> int:
     checked = 0
     for name, target_of in SEALED.items():
-        for row in connection.execute(select(_table(name))).mappings():
+        for row in connection.execute(_in_order(name)).mappings():
             checked += 1
             target = target_of(row)
             recorded = walk.states.pop(target, None)
@@ -417,6 +415,13 @@ def _row_state(session: Session, row: object) -> str:
 
 def _table(name: str) -> Table:
     return Base.metadata.tables[name]
+
+
+def _in_order(name: str) -> Select[Any]:
+    """Every row of the table, by primary key: PostgreSQL returns an updated row last, and a
+    report should list problems in the same order on every database."""
+    table = _table(name)
+    return select(table).order_by(*table.primary_key.columns)
 
 
 def _system_entry(
