@@ -46,16 +46,23 @@ class DaskEngine:
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], **shared: Any) -> list[Any]:
         # Shared objects go to every worker once, not once per task; small values travel as is.
-        sent = {k: v if isinstance(v, _SMALL) else self.client.scatter(v, broadcast=True)
+        # Each scatter gets a key of its own (hash=False): with keys hashed from the content,
+        # the grader scattered for publish took the key of the one scattered for grades, whose
+        # release just before then deleted it from the workers ("lost dependencies", seen at
+        # 10 million subjects).
+        sent = {k: v if isinstance(v, _SMALL) else self._scatter(v, broadcast=True)
                 for k, v in shared.items()}  # fmt: skip
         # Large items (a file's rows for one shard) are sent ahead, not embedded in the graph.
-        items = [i if _small(i) else self.client.scatter([i])[0] for i in items]
+        items = [i if _small(i) else self._scatter([i])[0] for i in items]
         futures = self.client.map(function, items, **sent, pure=False)
         return list(self.client.gather(futures))
 
     @property
     def workers(self) -> int:
         return len(self.client.scheduler_info()["workers"])
+
+    def _scatter(self, data: Any, **options: Any) -> Any:
+        return self.client.scatter(data, hash=False, **options)
 
 
 def _small(value: Any) -> bool:
